@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+
+/// Options every subcommand shares (SPEC §7).
+struct CommonOptions: ParsableArguments {
+    @Option(help: "Configuration file (YAML or JSON).")
+    var config: String = "config/cross-sell.yaml"
+
+    @Option(help: "Kafka bootstrap servers (default: $XSELL_BOOTSTRAP_SERVERS).")
+    var bootstrapServers: String?
+
+    @Option(help: "Directory of the event log and snapshots.")
+    var dataDir: String = "data"
+
+    @Option(name: .customShort("X"), help: "librdkafka property key=value, passed through (repeatable).")
+    var properties: [String] = []
+
+    /// The bootstrap servers from the flag or the environment, if any.
+    var resolvedBootstrapServers: String? {
+        if let bootstrapServers, !bootstrapServers.isEmpty { return bootstrapServers }
+        if let env = ProcessInfo.processInfo.environment["XSELL_BOOTSTRAP_SERVERS"], !env.isEmpty { return env }
+        return nil
+    }
+
+    /// `-X key=value` pairs as a dictionary; a malformed pair is a usage error.
+    func librdkafkaProperties() throws -> [String: String] {
+        var result: [String: String] = [:]
+        for pair in properties {
+            guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
+                throw ValidationError("-X \(pair): expected key=value")
+            }
+            result[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+        }
+        return result
+    }
+}
+
+/// Thrown by subcommands whose implementation has not landed yet: says so and exits non-zero.
+struct NotBuiltYet: Error, CustomStringConvertible {
+    let command: String
+    var description: String { "xsell \(command): not built yet (see the open issues); nothing was done." }
+}

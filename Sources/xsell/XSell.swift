@@ -1,0 +1,14 @@
+import ArgumentParser
+
+/// The `xsell` command line: composition only; the work lives in the library modules.
+@main
+struct XSell: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "xsell",
+        abstract: "Event-sourced streaming scorer for cross-sell decisioning on Kafka.",
+        subcommands: [
+            Run.self, Ingest.self, Serve.self, Topics.self, Publish.self, Recommend.self,
+            Simulate.self, Uplift.self, Experiment.self, Replay.self, Backtest.self, Log.self,
+        ]
+    )
+}
