@@ -2,9 +2,9 @@ import XSellCore
 
 /// One offer shown to a customer: an offer returned to a treatment-arm customer, or an explicit
 /// impression. Contact policies count these.
-public struct Contact: Sendable, Equatable, Hashable, Codable {
+public struct Contact: Sendable, Equatable, Hashable {
     /// What made this a contact.
-    public enum Kind: String, Sendable, Codable {
+    public enum Kind: String, Sendable {
         /// The offer was returned by a treatment-arm decision.
         case decision
         /// An explicit `impression` interaction on a channel with `impressionMode: explicit`.
@@ -33,7 +33,7 @@ public struct Contact: Sendable, Equatable, Hashable, Codable {
 }
 
 /// One recorded outcome of an interaction, kept for contact policies and metrics.
-public struct OutcomeRecord: Sendable, Equatable, Hashable, Codable {
+public struct OutcomeRecord: Sendable, Equatable, Hashable {
     /// The interaction's `eventId`.
     public var eventId: String
     /// The offer the outcome is about.
@@ -56,7 +56,7 @@ public struct OutcomeRecord: Sendable, Equatable, Hashable, Codable {
 }
 
 /// The real-time feature state of one customer: the read model the decision flow enriches from.
-public struct CustomerState: Sendable, Equatable, Codable {
+public struct CustomerState: Sendable, Equatable {
     /// The customer's key.
     public var customerId: String
     /// Profile attributes merged from `customer.profile.v1`, with holdings set by conversions.
