@@ -1,0 +1,120 @@
+import Foundation
+
+/// An online learner of a conversion probability `P(y = 1 | x)` on dense feature vectors.
+///
+/// Implementations are value types whose state is a deterministic function of the sequence of
+/// `update` calls: the same sequence gives bit-identical parameters.
+public protocol BinaryLearner: Sendable {
+    /// Learns from one labelled example. `y` is the outcome in `[0, 1]` (normally `0` or `1`);
+    /// `weight` scales the example's influence (`1` for an ordinary example). Examples with a
+    /// non-finite or non-positive weight, or a non-finite `y`, are ignored.
+    mutating func update(x: [Double], y: Double, weight: Double)
+    /// The current estimate of `P(y = 1 | x)`, in `(0, 1)`.
+    func predict(x: [Double]) -> Double
+    /// The number of examples learned from.
+    var count: Int { get }
+}
+
+/// The logistic function `σ(z) = 1 / (1 + e^(−z))`, clamped so it never returns exactly 0 or 1.
+@inlinable
+public func logistic(_ z: Double) -> Double {
+    let c = min(max(z, -35), 35)
+    return 1 / (1 + exp(-c))
+}
+
+/// Settings of the FTRL-proximal update (McMahan et al. 2013, "Ad click prediction").
+public struct FTRLSettings: Sendable, Codable, Equatable, Hashable {
+    /// Per-coordinate learning-rate scale `α`.
+    public var alpha: Double
+    /// Learning-rate smoothing `β` (the rate is `α / (β + √Σg²)`).
+    public var beta: Double
+    /// L1 penalty `λ₁` (sparsity; `0` keeps every weight).
+    public var l1: Double
+    /// L2 penalty `λ₂` (shrinks every weight, including the intercept, towards 0).
+    public var l2: Double
+
+    /// Creates FTRL settings; the defaults suit dense inputs scaled to roughly `[-1, 1]`.
+    public init(alpha: Double = 0.3, beta: Double = 1, l1: Double = 0, l2: Double = 1) {
+        self.alpha = alpha
+        self.beta = beta
+        self.l1 = l1
+        self.l2 = l2
+    }
+}
+
+/// Regularised online logistic regression over a fixed `FeatureMap`, trained with
+/// per-coordinate FTRL-proximal steps.
+///
+/// With `.linear` it is plain logistic regression; with `.pairwise` or `.binned` it captures
+/// interactions and non-linear effects of numerics at the cost of a larger weight vector.
+/// Weights are materialised after each update, so `predict` is one allocation-free dot product.
+public struct LogisticRegression: BinaryLearner, Codable, Equatable {
+    /// Length of the raw input vectors.
+    public let inputDimension: Int
+    /// The feature expansion applied to the inputs.
+    public let featureMap: FeatureMap
+    /// The FTRL settings.
+    public let settings: FTRLSettings
+    /// The current weights, one per expanded feature (index 0 is the intercept).
+    public private(set) var weights: [Double]
+    /// FTRL accumulator `z` (sum of adjusted gradients) per expanded feature.
+    public private(set) var z: [Double]
+    /// FTRL accumulator `n` (sum of squared gradients) per expanded feature.
+    public private(set) var n: [Double]
+    /// The number of examples learned from.
+    public private(set) var count: Int
+    /// The sum of the weights of the examples learned from.
+    public private(set) var totalWeight: Double
+
+    /// Creates an untrained learner (it predicts 0.5 everywhere until updated).
+    public init(inputDimension: Int, featureMap: FeatureMap = .linear, settings: FTRLSettings = FTRLSettings()) {
+        self.inputDimension = inputDimension
+        self.featureMap = featureMap
+        self.settings = settings
+        let k = featureMap.dimension(inputDimension: inputDimension)
+        self.weights = [Double](repeating: 0, count: k)
+        self.z = [Double](repeating: 0, count: k)
+        self.n = [Double](repeating: 0, count: k)
+        self.count = 0
+        self.totalWeight = 0
+    }
+
+    /// The linear score `w · φ(x)` (log-odds).
+    @inlinable
+    public func logit(x: [Double]) -> Double {
+        featureMap.dot(weights, x, inputDimension: inputDimension)
+    }
+
+    /// `σ(w · φ(x))`. Allocation-free.
+    @inlinable
+    public func predict(x: [Double]) -> Double {
+        logistic(logit(x: x))
+    }
+
+    /// One FTRL-proximal step on the log-loss of `(x, y)` scaled by `weight`.
+    public mutating func update(x: [Double], y: Double, weight: Double = 1) {
+        guard y.isFinite, weight.isFinite, weight > 0 else { return }
+        let target = min(max(y, 0), 1)
+        let phi = featureMap.expand(x, inputDimension: inputDimension)
+        let p = predict(x: x)
+        let scale = weight * (p - target)
+        let a = settings.alpha, b = settings.beta, l1 = settings.l1, l2 = settings.l2
+        for i in phi.indices where phi[i] != 0 {
+            let g = scale * phi[i]
+            let n0 = n[i]
+            let n1 = n0 + g * g
+            let sigma = (n1.squareRoot() - n0.squareRoot()) / a
+            z[i] += g - sigma * weights[i]
+            n[i] = n1
+            let zi = z[i]
+            if abs(zi) <= l1 {
+                weights[i] = 0
+            } else {
+                let sign: Double = zi < 0 ? -1 : 1
+                weights[i] = -(zi - sign * l1) / ((b + n1.squareRoot()) / a + l2)
+            }
+        }
+        count += 1
+        totalWeight += weight
+    }
+}

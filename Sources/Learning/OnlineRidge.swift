@@ -1,0 +1,78 @@
+/// Online ridge regression by recursive least squares (RLS) over a fixed `FeatureMap`.
+///
+/// After any sequence of updates the coefficients equal the exact (weighted) ridge solution
+/// `θ = (λI + Σ wᵢ φᵢφᵢᵀ)⁻¹ Σ wᵢ φᵢ yᵢ` up to floating-point rounding: the state is the inverse
+/// Gram matrix `P` and `θ`, updated with the Sherman–Morrison rank-one formula in `O(k²)` per
+/// example (`k` = expanded dimension). Used for the X-learner's pseudo-outcome regressions
+/// `τ_T` and `τ_C`, whose targets lie in `[-1, 1]`.
+public struct OnlineRidge: Sendable, Codable, Equatable {
+    /// Length of the raw input vectors.
+    public let inputDimension: Int
+    /// The feature expansion applied to the inputs.
+    public let featureMap: FeatureMap
+    /// The ridge penalty `λ` (prior precision of every coefficient).
+    public let lambda: Double
+    /// The coefficients, one per expanded feature (index 0 is the intercept).
+    public private(set) var coefficients: [Double]
+    /// The inverse regularised Gram matrix, row-major `k × k`.
+    public private(set) var inverseGram: [Double]
+    /// The number of examples learned from.
+    public private(set) var count: Int
+    /// The sum of the weights of the examples learned from.
+    public private(set) var totalWeight: Double
+
+    /// Creates an untrained regressor (it predicts 0 everywhere until updated).
+    public init(inputDimension: Int, featureMap: FeatureMap = .linear, lambda: Double = 1) {
+        precondition(lambda > 0, "ridge penalty must be positive")
+        self.inputDimension = inputDimension
+        self.featureMap = featureMap
+        self.lambda = lambda
+        let k = featureMap.dimension(inputDimension: inputDimension)
+        self.coefficients = [Double](repeating: 0, count: k)
+        var p = [Double](repeating: 0, count: k * k)
+        for i in 0..<k { p[i * k + i] = 1 / lambda }
+        self.inverseGram = p
+        self.count = 0
+        self.totalWeight = 0
+    }
+
+    /// `θ · φ(x)`. Allocation-free.
+    @inlinable
+    public func predict(x: [Double]) -> Double {
+        featureMap.dot(coefficients, x, inputDimension: inputDimension)
+    }
+
+    /// One RLS step on `(x, y)` with weight `weight`. Non-finite targets and non-positive or
+    /// non-finite weights are ignored.
+    public mutating func update(x: [Double], y: Double, weight: Double = 1) {
+        guard y.isFinite, weight.isFinite, weight > 0 else { return }
+        let phi = featureMap.expand(x, inputDimension: inputDimension)
+        let k = phi.count
+        // u = P φ (P is symmetric, so this is also φᵀP).
+        var u = [Double](repeating: 0, count: k)
+        for i in 0..<k {
+            var s = 0.0
+            let row = i * k
+            for j in 0..<k where phi[j] != 0 { s += inverseGram[row + j] * phi[j] }
+            u[i] = s
+        }
+        var phiPphi = 0.0
+        for i in 0..<k { phiPphi += phi[i] * u[i] }
+        let denominator = 1 + weight * phiPphi
+        var residual = y
+        for i in 0..<k { residual -= coefficients[i] * phi[i] }
+        let gain = weight / denominator
+        for i in 0..<k { coefficients[i] += gain * u[i] * residual }
+        // P ← P − w u uᵀ / (1 + w φᵀPφ), written so that P stays exactly symmetric.
+        for i in 0..<k {
+            let row = i * k
+            for j in i..<k {
+                let v = inverseGram[row + j] - gain * (u[i] * u[j])
+                inverseGram[row + j] = v
+                inverseGram[j * k + i] = v
+            }
+        }
+        count += 1
+        totalWeight += weight
+    }
+}
