@@ -47,32 +47,44 @@ public struct OnlineRidge: Sendable, Codable, Equatable {
     public mutating func update(x: [Double], y: Double, weight: Double = 1) {
         guard y.isFinite, weight.isFinite, weight > 0 else { return }
         let phi = featureMap.expand(x, inputDimension: inputDimension)
+        var residual = y
+        for i in phi.indices { residual -= coefficients[i] * phi[i] }
+        let gain = RankOne.downdate(&inverseGram, phi: phi, scale: weight)
+        let step = weight * residual
+        for i in phi.indices { coefficients[i] += step * gain[i] }
+        count += 1
+        totalWeight += weight
+    }
+}
+
+/// The Sherman–Morrison rank-one update shared by `OnlineRidge` and the Newton solver of
+/// `LogisticRegression`.
+enum RankOne {
+    /// `P ← P − s·u·uᵀ / (1 + s·φᵀu)` with `u = Pφ` (P symmetric `k × k`, row-major), i.e. the
+    /// inverse of `P⁻¹ + s·φφᵀ`. Returns the new `Pφ = u / (1 + s·φᵀu)`. P stays exactly
+    /// symmetric: each off-diagonal pair is computed once and mirrored.
+    static func downdate(_ p: inout [Double], phi: [Double], scale s: Double) -> [Double] {
         let k = phi.count
-        // u = P φ (P is symmetric, so this is also φᵀP).
         var u = [Double](repeating: 0, count: k)
         for i in 0..<k {
-            var s = 0.0
+            var sum = 0.0
             let row = i * k
-            for j in 0..<k where phi[j] != 0 { s += inverseGram[row + j] * phi[j] }
-            u[i] = s
+            for j in 0..<k where phi[j] != 0 { sum += p[row + j] * phi[j] }
+            u[i] = sum
         }
-        var phiPphi = 0.0
-        for i in 0..<k { phiPphi += phi[i] * u[i] }
-        let denominator = 1 + weight * phiPphi
-        var residual = y
-        for i in 0..<k { residual -= coefficients[i] * phi[i] }
-        let gain = weight / denominator
-        for i in 0..<k { coefficients[i] += gain * u[i] * residual }
-        // P ← P − w u uᵀ / (1 + w φᵀPφ), written so that P stays exactly symmetric.
+        var phiU = 0.0
+        for i in 0..<k { phiU += phi[i] * u[i] }
+        let denominator = 1 + s * phiU
+        let c = s / denominator
         for i in 0..<k {
             let row = i * k
             for j in i..<k {
-                let v = inverseGram[row + j] - gain * (u[i] * u[j])
-                inverseGram[row + j] = v
-                inverseGram[j * k + i] = v
+                let v = p[row + j] - c * (u[i] * u[j])
+                p[row + j] = v
+                p[j * k + i] = v
             }
         }
-        count += 1
-        totalWeight += weight
+        for i in 0..<k { u[i] /= denominator }
+        return u
     }
 }

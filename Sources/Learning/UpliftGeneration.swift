@@ -38,23 +38,24 @@ public struct ArmCounts: Sendable, Codable, Equatable, Hashable {
 public struct UpliftLearnerSettings: Sendable, Codable, Equatable, Hashable {
     /// Feature expansion of the outcome learners μ_T and μ_C.
     public var outcomeFeatures: FeatureMap
-    /// FTRL settings of the outcome learners.
-    public var ftrl: FTRLSettings
+    /// Solver of the outcome learners.
+    public var solver: LogisticSolver
     /// Feature expansion of the X-learner's pseudo-outcome regressions τ_T and τ_C.
     public var pseudoOutcomeFeatures: FeatureMap
     /// Ridge penalty of the pseudo-outcome regressions.
     public var ridgeLambda: Double
 
-    /// Creates settings. `.pairwise` outcome features capture interactions; the pseudo-outcome
-    /// regressions stay `.linear` by default because RLS costs `O(k²)` memory and time.
+    /// Creates settings. `.pairwise` outcome features capture interactions (pair them with the
+    /// `.ftrl` solver when the expansion is wide: the Newton solver and the pseudo-outcome RLS
+    /// cost `O(k²)` memory and time in the expanded dimension `k`).
     public init(
         outcomeFeatures: FeatureMap = .linear,
-        ftrl: FTRLSettings = FTRLSettings(),
+        solver: LogisticSolver = .default,
         pseudoOutcomeFeatures: FeatureMap = .linear,
         ridgeLambda: Double = 1
     ) {
         self.outcomeFeatures = outcomeFeatures
-        self.ftrl = ftrl
+        self.solver = solver
         self.pseudoOutcomeFeatures = pseudoOutcomeFeatures
         self.ridgeLambda = ridgeLambda
     }
@@ -80,7 +81,7 @@ public struct UpliftGeneration: Sendable, Codable, Equatable {
     public init(startMillis: Int64, inputDimension: Int, settings: UpliftLearnerSettings) {
         self.startMillis = startMillis
         self.treated = LogisticRegression(
-            inputDimension: inputDimension, featureMap: settings.outcomeFeatures, settings: settings.ftrl)
+            inputDimension: inputDimension, featureMap: settings.outcomeFeatures, solver: settings.solver)
         self.control = treated
         self.tauTreated = OnlineRidge(
             inputDimension: inputDimension, featureMap: settings.pseudoOutcomeFeatures, lambda: settings.ridgeLambda)
