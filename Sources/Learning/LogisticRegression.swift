@@ -114,9 +114,15 @@ public struct LogisticRegression: BinaryLearner, Codable, Equatable {
     /// One solver step on the log-loss of `(x, y)` scaled by `weight`.
     public mutating func update(x: [Double], y: Double, weight: Double = 1) {
         guard y.isFinite, weight.isFinite, weight > 0 else { return }
+        learn(phi: featureMap.expand(x, inputDimension: inputDimension), y: y, weight: weight)
+    }
+
+    /// The step of `update` on an already expanded `φ(x)` (validated `y` and `weight`).
+    mutating func learn(phi: [Double], y: Double, weight: Double) {
         let target = min(max(y, 0), 1)
-        let phi = featureMap.expand(x, inputDimension: inputDimension)
-        let p = predict(x: x)
+        var score = 0.0
+        for i in phi.indices { score += weights[i] * phi[i] }
+        let p = logistic(score)
         switch solver {
         case .newton:
             let curvature = max(p * (1 - p), 1e-9)

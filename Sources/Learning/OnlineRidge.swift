@@ -46,7 +46,11 @@ public struct OnlineRidge: Sendable, Codable, Equatable {
     /// non-finite weights are ignored.
     public mutating func update(x: [Double], y: Double, weight: Double = 1) {
         guard y.isFinite, weight.isFinite, weight > 0 else { return }
-        let phi = featureMap.expand(x, inputDimension: inputDimension)
+        learn(phi: featureMap.expand(x, inputDimension: inputDimension), y: y, weight: weight)
+    }
+
+    /// The step of `update` on an already expanded `φ(x)` (validated `y` and `weight`).
+    mutating func learn(phi: [Double], y: Double, weight: Double) {
         var residual = y
         for i in phi.indices { residual -= coefficients[i] * phi[i] }
         let gain = RankOne.downdate(&inverseGram, phi: phi, scale: weight)

@@ -91,23 +91,46 @@ public struct UpliftGeneration: Sendable, Codable, Equatable {
 
     /// Learns from one labelled exposure ("progressive" X-learner: the pseudo-outcome uses the
     /// opposite arm's learner as it stands before this example, once it has `warmup` examples).
-    mutating func learn(x: [Double], treated isTreated: Bool, y: Double, weight: Double, warmup: Int) {
+    /// `outcomePhi`/`pseudoPhi` are `x` expanded by the outcome/pseudo-outcome feature maps.
+    mutating func learn(
+        x: [Double], outcomePhi: [Double], pseudoPhi: [Double],
+        treated isTreated: Bool, y: Double, weight: Double, warmup: Int
+    ) {
         let converted = y >= 0.5
         if isTreated {
             if control.count >= warmup {
-                tauTreated.update(x: x, y: y - control.predict(x: x), weight: weight)
+                tauTreated.learn(phi: pseudoPhi, y: y - control.predict(x: x), weight: weight)
             }
-            treated.update(x: x, y: y, weight: weight)
+            treated.learn(phi: outcomePhi, y: y, weight: weight)
             counts.treated += 1
             if converted { counts.treatedConversions += 1 }
         } else {
             if treated.count >= warmup {
-                tauControl.update(x: x, y: treated.predict(x: x) - y, weight: weight)
+                tauControl.learn(phi: pseudoPhi, y: treated.predict(x: x) - y, weight: weight)
             }
-            control.update(x: x, y: y, weight: weight)
+            control.learn(phi: outcomePhi, y: y, weight: weight)
             counts.control += 1
             if converted { counts.controlConversions += 1 }
         }
+    }
+
+    /// A copy of this generation relabelled to start at `startMillis`.
+    func relabelled(startMillis: Int64) -> UpliftGeneration {
+        UpliftGeneration(
+            startMillis: startMillis, treated: treated, control: control,
+            tauTreated: tauTreated, tauControl: tauControl, counts: counts)
+    }
+
+    private init(
+        startMillis: Int64, treated: LogisticRegression, control: LogisticRegression,
+        tauTreated: OnlineRidge, tauControl: OnlineRidge, counts: ArmCounts
+    ) {
+        self.startMillis = startMillis
+        self.treated = treated
+        self.control = control
+        self.tauTreated = tauTreated
+        self.tauControl = tauControl
+        self.counts = counts
     }
 
     /// The CATE estimate of this generation for `method` (not clamped).

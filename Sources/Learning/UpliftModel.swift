@@ -3,12 +3,18 @@
 /// `lookbackDays` of exposures (SPEC §6).
 ///
 /// **Lookback by staggered generations.** Online learners cannot un-learn an example, so the
-/// model keeps one `UpliftGeneration` per `bucketDays` boundary inside the window: generation
-/// `s` learns every exposure with event time `≥ s`. The model clock is the largest event time
-/// seen (never the wall clock). Generations that start before `clock − lookbackDays` are dropped,
-/// and the oldest remaining one — the *serving* generation — answers `estimate`. So exposures
-/// older than the lookback never influence an estimate, and the serving generation has seen
-/// between `lookbackDays − bucketDays` and `lookbackDays` days. See docs/adr/0002-base-learners.md.
+/// model keeps generations that start at `bucketDays` boundaries (multiples of `bucketDays`
+/// since the epoch): generation `s` learns every exposure with event time `≥ s`. The model clock
+/// is the largest event time seen (never the wall clock). Generations that start before
+/// `clock − lookbackDays` are dropped, and the oldest remaining one — the *serving* generation —
+/// answers `estimate`. So exposures older than the lookback never influence an estimate, and
+/// the serving generation has seen between `lookbackDays − bucketDays` and `lookbackDays` days.
+///
+/// Generations are materialised lazily: only at the boundary `⌊t/bucket⌋·bucket` of an exposure
+/// at `t`, as a copy of the next generation above it (or empty). A boundary without a generation
+/// has by construction learned exactly what the next generation above it has, so it need not
+/// be stored; and an exposure that arrives late (backfill) still reaches every boundary at or
+/// before its time. See docs/adr/0002-base-learners.md.
 ///
 /// **Determinism.** The state is a pure function of the sequence of `update`/`advance` calls.
 /// Online learners are order-dependent, so the caller must feed labelled exposures in a
@@ -62,34 +68,47 @@ public struct UpliftModel: Sendable, Codable, Equatable {
     public mutating func update(x: [Double], treated: Bool, y: Double, atMillis: Int64, weight: Double = 1) {
         guard y.isFinite, weight.isFinite, weight > 0 else { return }
         advance(toMillis: atMillis)
+        let (lookback, bucket) = windowMillis
+        let windowStart = (clockMillis ?? atMillis) - lookback
+        let boundary = Self.floorDiv(atMillis, bucket) * bucket
+        // The exposure reaches the generations starting at or before it; if its own boundary is
+        // before the window, no generation inside the window can see it.
+        guard boundary >= windowStart else { return }
+        let above = generations.firstIndex { $0.startMillis >= boundary } ?? generations.count
+        if above == generations.count || generations[above].startMillis != boundary {
+            let generation =
+                above < generations.count
+                ? generations[above].relabelled(startMillis: boundary)
+                : UpliftGeneration(startMillis: boundary, inputDimension: inputDimension, settings: settings)
+            generations.insert(generation, at: above)
+        }
+        let outcomePhi = settings.outcomeFeatures.expand(x, inputDimension: inputDimension)
+        let pseudoPhi = settings.pseudoOutcomeFeatures.expand(x, inputDimension: inputDimension)
         let warmup = parameters.pseudoOutcomeWarmup
-        for i in generations.indices where generations[i].startMillis <= atMillis {
-            generations[i].learn(x: x, treated: treated, y: y, weight: weight, warmup: warmup)
+        for i in 0...above {
+            generations[i].learn(
+                x: x, outcomePhi: outcomePhi, pseudoPhi: pseudoPhi,
+                treated: treated, y: y, weight: weight, warmup: warmup)
         }
     }
 
-    /// Moves the model clock forward to `millis` (no-op if not later): drops generations that
-    /// start before `clock − lookbackDays` and opens empty ones at every `bucketDays` boundary
-    /// inside the window. Call it as event time advances so the window slides without exposures.
+    /// Moves the model clock forward to `millis` (no-op if not later) and drops the generations
+    /// that start before `clock − lookbackDays`. Call it as event time advances so the window
+    /// slides even when an offer gets no exposures.
     public mutating func advance(toMillis millis: Int64) {
         let now = max(clockMillis ?? millis, millis)
         clockMillis = now
-        let lookback = Int64(max(parameters.lookbackDays, 1)) * Self.millisPerDay
-        let bucket = Int64(min(max(parameters.bucketDays, 1), max(parameters.lookbackDays, 1))) * Self.millisPerDay
-        let windowStart = now - lookback
-        generations.removeAll { $0.startMillis < windowStart }
-        // Every boundary s = k·bucket with windowStart ≤ s ≤ now must have a generation.
-        var boundary = Self.ceilDiv(windowStart, bucket) * bucket
-        var index = 0
-        while boundary <= now {
-            while index < generations.count && generations[index].startMillis < boundary { index += 1 }
-            if index == generations.count || generations[index].startMillis != boundary {
-                generations.insert(
-                    UpliftGeneration(startMillis: boundary, inputDimension: inputDimension, settings: settings),
-                    at: index)
-            }
-            boundary += bucket
+        let windowStart = now - windowMillis.lookback
+        if let first = generations.first, first.startMillis < windowStart {
+            generations.removeAll { $0.startMillis < windowStart }
         }
+    }
+
+    /// Lookback and bucket lengths in ms (`1 ≤ bucketDays ≤ lookbackDays` enforced).
+    var windowMillis: (lookback: Int64, bucket: Int64) {
+        let lookbackDays = max(parameters.lookbackDays, 1)
+        let bucketDays = min(max(parameters.bucketDays, 1), lookbackDays)
+        return (Int64(lookbackDays) * Self.millisPerDay, Int64(bucketDays) * Self.millisPerDay)
     }
 
     /// μ_T(x) of the serving generation (0.5 before any exposure). Allocation-free.
@@ -132,9 +151,9 @@ public struct UpliftModel: Sendable, Codable, Equatable {
             controlCount: c.control)
     }
 
-    /// `⌈a / b⌉` for `b > 0`, correct for negative `a`.
-    static func ceilDiv(_ a: Int64, _ b: Int64) -> Int64 {
+    /// `⌊a / b⌋` for `b > 0`, correct for negative `a`.
+    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
         let q = a / b
-        return (a % b != 0 && a > 0) ? q + 1 : q
+        return (a % b != 0 && a < 0) ? q - 1 : q
     }
 }
