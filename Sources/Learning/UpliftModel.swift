@@ -1,0 +1,159 @@
+/// The per-offer uplift model: outcome learners μ_T and μ_C, the X-learner's pseudo-outcome
+/// regressions τ_T and τ_C, and labelled-exposure counts, restricted to the last
+/// `lookbackDays` of exposures (SPEC §6).
+///
+/// **Lookback by staggered generations.** Online learners cannot un-learn an example, so the
+/// model keeps generations that start at `bucketDays` boundaries (multiples of `bucketDays`
+/// since the epoch): generation `s` learns every exposure with event time `≥ s`. The model clock
+/// is the largest event time seen (never the wall clock). Generations that start before
+/// `clock − lookbackDays` are dropped, and the oldest remaining one — the *serving* generation —
+/// answers `estimate`. So exposures older than the lookback never influence an estimate, and
+/// the serving generation has seen between `lookbackDays − bucketDays` and `lookbackDays` days.
+///
+/// Generations are materialised lazily: only at the boundary `⌊t/bucket⌋·bucket` of an exposure
+/// at `t`, as a copy of the next generation above it (or empty). A boundary without a generation
+/// has by construction learned exactly what the next generation above it has, so it need not
+/// be stored; and an exposure that arrives late (backfill) still reaches every boundary at or
+/// before its time. See docs/adr/0002-base-learners.md.
+///
+/// **Determinism.** The state is a pure function of the sequence of `update`/`advance` calls.
+/// Online learners are order-dependent, so the caller must feed labelled exposures in a
+/// canonical order to get the same model from the same log.
+public struct UpliftModel: Sendable, Codable, Equatable {
+    /// Milliseconds in a day.
+    public static let millisPerDay: Int64 = 86_400_000
+
+    /// Length of the feature vectors.
+    public let inputDimension: Int
+    /// Thresholds and windows. Segment thresholds, minimum counts and method apply at once;
+    /// `lookbackDays`/`bucketDays` changes apply from the next `update`/`advance`.
+    public var parameters: UpliftParameters
+    /// Learner settings (fixed for the life of the model).
+    public let settings: UpliftLearnerSettings
+    /// The model clock: the largest event time seen, in ms since the epoch (`nil` until then).
+    public private(set) var clockMillis: Int64?
+    /// Live generations in ascending `startMillis`; the first one serves estimates.
+    public private(set) var generations: [UpliftGeneration]
+
+    /// Creates an empty model for feature vectors of length `inputDimension`.
+    public init(
+        inputDimension: Int,
+        parameters: UpliftParameters = UpliftParameters(),
+        settings: UpliftLearnerSettings = UpliftLearnerSettings()
+    ) {
+        precondition(inputDimension >= 0, "negative input dimension")
+        self.inputDimension = inputDimension
+        self.parameters = parameters
+        self.settings = settings
+        self.clockMillis = nil
+        self.generations = []
+    }
+
+    /// The generation that answers estimates (`nil` before the first exposure).
+    public var serving: UpliftGeneration? { generations.first }
+
+    /// Labelled exposures and conversions inside the lookback window.
+    public var counts: ArmCounts { serving?.counts ?? ArmCounts() }
+
+    /// Learns from one labelled exposure of this offer.
+    ///
+    /// - Parameters:
+    ///   - x: the feature snapshot of the decision.
+    ///   - treated: `true` for a treatment-arm exposure, `false` for a control-arm one.
+    ///   - y: the label, 1 converted / 0 not.
+    ///   - atMillis: the exposure's event time (the decision time), ms since the epoch.
+    ///   - weight: example weight (1 normally).
+    ///
+    /// Advances the clock to `atMillis` if later. An exposure older than the window is ignored.
+    public mutating func update(x: [Double], treated: Bool, y: Double, atMillis: Int64, weight: Double = 1) {
+        guard y.isFinite, weight.isFinite, weight > 0 else { return }
+        advance(toMillis: atMillis)
+        let (lookback, bucket) = windowMillis
+        let windowStart = (clockMillis ?? atMillis) - lookback
+        let boundary = Self.floorDiv(atMillis, bucket) * bucket
+        // The exposure reaches the generations starting at or before it; if its own boundary is
+        // before the window, no generation inside the window can see it.
+        guard boundary >= windowStart else { return }
+        let above = generations.firstIndex { $0.startMillis >= boundary } ?? generations.count
+        if above == generations.count || generations[above].startMillis != boundary {
+            let generation =
+                above < generations.count
+                ? generations[above].relabelled(startMillis: boundary)
+                : UpliftGeneration(startMillis: boundary, inputDimension: inputDimension, settings: settings)
+            generations.insert(generation, at: above)
+        }
+        let outcomePhi = settings.outcomeFeatures.expand(x, inputDimension: inputDimension)
+        let pseudoPhi = settings.pseudoOutcomeFeatures.expand(x, inputDimension: inputDimension)
+        let warmup = parameters.pseudoOutcomeWarmup
+        for i in 0...above {
+            generations[i].learn(
+                x: x, outcomePhi: outcomePhi, pseudoPhi: pseudoPhi,
+                treated: treated, y: y, weight: weight, warmup: warmup)
+        }
+    }
+
+    /// Moves the model clock forward to `millis` (no-op if not later) and drops the generations
+    /// that start before `clock − lookbackDays`. Call it as event time advances so the window
+    /// slides even when an offer gets no exposures.
+    public mutating func advance(toMillis millis: Int64) {
+        let now = max(clockMillis ?? millis, millis)
+        clockMillis = now
+        let windowStart = now - windowMillis.lookback
+        if let first = generations.first, first.startMillis < windowStart {
+            generations.removeAll { $0.startMillis < windowStart }
+        }
+    }
+
+    /// Lookback and bucket lengths in ms (`1 ≤ bucketDays ≤ lookbackDays` enforced).
+    var windowMillis: (lookback: Int64, bucket: Int64) {
+        let lookbackDays = max(parameters.lookbackDays, 1)
+        let bucketDays = min(max(parameters.bucketDays, 1), lookbackDays)
+        return (Int64(lookbackDays) * Self.millisPerDay, Int64(bucketDays) * Self.millisPerDay)
+    }
+
+    /// μ_T(x) of the serving generation (0.5 before any exposure). Allocation-free.
+    public func muTreated(x: [Double]) -> Double {
+        guard let g = generations.first else { return 0.5 }
+        return g.treated.predict(x: x)
+    }
+
+    /// μ_C(x) of the serving generation (0.5 before any exposure). Allocation-free.
+    public func muControl(x: [Double]) -> Double {
+        guard let g = generations.first else { return 0.5 }
+        return g.control.predict(x: x)
+    }
+
+    /// The uplift estimate for `x`: μ_T, μ_C, τ by `parameters.method` (clamped to `[-1, 1]`),
+    /// its segment, and whether both arms have enough labelled exposures in the window. When
+    /// they do not, `tau` is 0 (neutral for scoring) and the segment is `.uncertain`, while
+    /// `rawTau` keeps the model's value. Allocation-free.
+    public func estimate(x: [Double]) -> UpliftEstimate {
+        let p = parameters
+        guard let g = generations.first else {
+            return UpliftEstimate(
+                tau: 0, rawTau: 0, muTreated: 0.5, muControl: 0.5,
+                segment: .uncertain, status: .insufficientData, treatedCount: 0, controlCount: 0)
+        }
+        let muT = g.treated.predict(x: x)
+        let muC = g.control.predict(x: x)
+        var raw = g.tau(x: x, muTreated: muT, muControl: muC, method: p.method)
+        raw = raw.isFinite ? min(max(raw, -1), 1) : 0
+        let c = g.counts
+        let enough = c.treated >= p.minTreated && c.control >= p.minControl
+        return UpliftEstimate(
+            tau: enough ? raw : 0,
+            rawTau: raw,
+            muTreated: muT,
+            muControl: muC,
+            segment: enough ? UpliftSegment.classify(tau: raw, muControl: muC, parameters: p) : .uncertain,
+            status: enough ? .ok : .insufficientData,
+            treatedCount: c.treated,
+            controlCount: c.control)
+    }
+
+    /// `⌊a / b⌋` for `b > 0`, correct for negative `a`.
+    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
+        let q = a / b
+        return (a % b != 0 && a < 0) ? q - 1 : q
+    }
+}
