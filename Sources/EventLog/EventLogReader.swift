@@ -82,10 +82,10 @@ public final class EventLogReader: Sendable {
         return try read(from: start, limit: Int(end - start))
     }
 
-    /// Returns once a record at `position` (or later) exists. A writer's reader wakes on its
+    /// Returns once the record at `position` exists (returns at once if it already does). A writer's reader wakes on its
     /// appends and throws `EventLogError.closed` when the writer closes; a standalone reader
     /// checks every `pollInterval`. Throws `CancellationError` when the task is cancelled.
-    public func waitForMore(after position: UInt64, pollInterval: Duration = .milliseconds(10)) async throws {
+    public func waitForMore(from position: UInt64, pollInterval: Duration = .milliseconds(10)) async throws {
         if let notifier {
             for await end in notifier.stream() where end > position { return }
             try Task.checkCancellation()
@@ -128,9 +128,8 @@ public final class EventLogReader: Sendable {
             if segment == state.segments.count - 1 {
                 state.segments = try SegmentFiles.list(directory)
                 guard segment == state.segments.count - 1 else { continue }  // rolled: finish this one
-                if case let .invalid(reason) = stop.end,
-                    let later = try Recovery.validFrame(after: stop, fd: scanner.fd, path: path)
-                {
+                if stop.end != .endOfFile, let later = try Recovery.validFrame(after: stop, fd: scanner.fd, path: path) {
+                    let reason = if case let .invalid(why) = stop.end { why } else { "incomplete record" }
                     throw EventLogError.corruption(
                         rule: .corruptionBeforeTail, file: path, byteOffset: stop.byteOffset,
                         detail: "\(reason); a valid record (position \(later.position)) follows at byte \(later.byte)")
