@@ -25,7 +25,9 @@ public enum CRC32C {
         guard var p = bytes.baseAddress, bytes.count > 0 else { return seed }
         var n = bytes.count
         var c = ~seed
-        return tables.withUnsafeBufferPointer { t in
+        return tables.withUnsafeBufferPointer { buffer in
+            let t = buffer.baseAddress!
+            let t1 = t + 256, t2 = t + 512, t3 = t + 768, t4 = t + 1024, t5 = t + 1280, t6 = t + 1536, t7 = t + 1792
             while n > 0, Int(bitPattern: p) & 7 != 0 {
                 c = t[Int((c ^ UInt32(p.load(as: UInt8.self))) & 0xFF)] ^ (c >> 8)
                 p += 1
@@ -34,16 +36,14 @@ public enum CRC32C {
             while n >= 8 {
                 let word = p.load(as: UInt64.self).littleEndian
                 let lo = UInt32(truncatingIfNeeded: word) ^ c
-                let hi = UInt32(truncatingIfNeeded: word >> 32)
-                c = t[7 * 256 + Int(lo & 0xFF)] ^ t[6 * 256 + Int((lo >> 8) & 0xFF)]
-                    ^ t[5 * 256 + Int((lo >> 16) & 0xFF)] ^ t[4 * 256 + Int(lo >> 24)]
-                    ^ t[3 * 256 + Int(hi & 0xFF)] ^ t[2 * 256 + Int((hi >> 8) & 0xFF)]
-                    ^ t[1 * 256 + Int((hi >> 16) & 0xFF)] ^ t[Int(hi >> 24)]
+                let hi = UInt32(truncatingIfNeeded: word &>> 32)
+                c = t7[Int(lo & 0xFF)] ^ t6[Int((lo &>> 8) & 0xFF)] ^ t5[Int((lo &>> 16) & 0xFF)] ^ t4[Int(lo &>> 24)]
+                    ^ t3[Int(hi & 0xFF)] ^ t2[Int((hi &>> 8) & 0xFF)] ^ t1[Int((hi &>> 16) & 0xFF)] ^ t[Int(hi &>> 24)]
                 p += 8
-                n -= 8
+                n &-= 8
             }
             while n > 0 {
-                c = t[Int((c ^ UInt32(p.load(as: UInt8.self))) & 0xFF)] ^ (c >> 8)
+                c = t[Int((c ^ UInt32(p.load(as: UInt8.self))) & 0xFF)] ^ (c &>> 8)
                 p += 1
                 n -= 1
             }
