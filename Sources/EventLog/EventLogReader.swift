@@ -1,0 +1,193 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Synchronization
+
+/// Reads the event log from any position. Safe to use while a writer appends, in this process
+/// or another: at the end of the last segment it looks for new records and new segments again.
+///
+/// A reader made by `EventLogWriter.makeReader()` never reads past the writer's durable end
+/// and `waitForMore` wakes on appends; a reader made with `init(directory:)` may see records
+/// that are written but not yet fsynced, and `waitForMore` polls.
+/// Methods block on file I/O; calls on one reader are serialised.
+public final class EventLogReader: Sendable {
+    /// Where the previous scan ended: a free starting point for the next one.
+    private struct Cursor {
+        var segment: UInt64
+        var byteOffset: Int64
+        var position: UInt64
+    }
+
+    private struct State {
+        var segments: [UInt64] = []
+        var indexes: [UInt64: SegmentIndex] = [:]
+        var scanner: SegmentScanner?
+        var openSegment: UInt64?
+        var cursor: Cursor?
+        var names = TopicNames()
+    }
+
+    /// The log directory.
+    public let directory: String
+    private let notifier: AppendNotifier?
+    private let state = Mutex(State())
+
+    /// A reader of the log in `directory`, independent of any writer.
+    public convenience init(directory: String) {
+        self.init(directory: directory, notifier: nil)
+    }
+
+    init(directory: String, notifier: AppendNotifier?) {
+        self.directory = directory
+        self.notifier = notifier
+    }
+
+    deinit {
+        state.withLock { state in
+            if let fd = state.scanner?.fd { Posix.closeFile(fd) }
+        }
+    }
+
+    /// Up to `limit` records from `position` on, in order; empty at the end of the log.
+    public func read(from position: UInt64, limit: Int) throws -> [LogRecord] {
+        let end = notifier?.current ?? UInt64.max
+        guard limit > 0, position < end else { return [] }
+        let count = min(UInt64(limit), end - position)
+        var records: [LogRecord] = []
+        records.reserveCapacity(Int(min(count, 65536)))
+        try state.withLock { state in
+            var names = state.names
+            defer { state.names = names }
+            _ = try scan(&state, from: position, count: count, verifyFrom: position) { view in
+                records.append(names.record(view))
+            }
+        }
+        return records
+    }
+
+    /// The position after the last complete, valid record.
+    public func endPosition() throws -> UInt64 {
+        if let notifier { return notifier.current }
+        return try state.withLock { state in
+            try scan(&state, from: UInt64.max, count: 0, verifyFrom: 0) { _ in }
+        }
+    }
+
+    /// The last `count` records (or fewer): for example the recent event ids for de-duplication.
+    public func tail(count: Int) throws -> [LogRecord] {
+        let end = try endPosition()
+        let start = end - min(UInt64(max(count, 0)), end)
+        return try read(from: start, limit: Int(end - start))
+    }
+
+    /// Returns once the record at `position` exists (returns at once if it already does). A writer's reader wakes on its
+    /// appends and throws `EventLogError.closed` when the writer closes; a standalone reader
+    /// checks every `pollInterval`. Throws `CancellationError` when the task is cancelled.
+    public func waitForMore(from position: UInt64, pollInterval: Duration = .milliseconds(10)) async throws {
+        if let notifier {
+            for await end in notifier.stream() where end > position { return }
+            try Task.checkCancellation()
+            throw EventLogError.closed
+        }
+        while try endPosition() <= position {
+            try await Task.sleep(for: pollInterval)
+        }
+    }
+
+    /// Visits `count` records from `position` (fewer at the end of the log) and returns the
+    /// position after the last frame scanned. CRCs are checked from `verifyFrom` on.
+    private func scan(
+        _ state: inout State, from position: UInt64, count: UInt64, verifyFrom: UInt64,
+        _ body: (RecordFrame.View) throws -> Void
+    ) throws -> UInt64 {
+        if state.segments.isEmpty { state.segments = try SegmentFiles.list(directory) }
+        guard !state.segments.isEmpty else { return 0 }
+        var segment = state.segments.lastIndex { $0 <= position } ?? 0
+        var (byte, next) = start(&state, segment: state.segments[segment], for: position)
+        var remaining = count
+        var fromHint = byte > 0
+        while true {
+            let base = state.segments[segment]
+            let path = SegmentFiles.logPath(directory, base)
+            var scanner = try scanner(&state, for: base)
+            let stop = try scanner.scan(from: byte, position: next, verifyFrom: verifyFrom) { view, _ in
+                if view.position < position { return true }
+                try body(view)
+                remaining -= 1
+                return remaining > 0
+            }
+            state.scanner = scanner
+            (byte, next) = (stop.byteOffset, stop.position)
+            if stop.end == .stopped { break }
+            if case .invalid = stop.end, fromHint, next <= position {
+                (byte, next, fromHint) = (0, base, false)  // a stale index hint: start over
+                continue
+            }
+            if segment == state.segments.count - 1 {
+                state.segments = try SegmentFiles.list(directory)
+                guard segment == state.segments.count - 1 else { continue }  // rolled: finish this one
+                if stop.end != .endOfFile, let later = try Recovery.validFrame(after: stop, fd: scanner.fd, path: path) {
+                    let reason = if case let .invalid(why) = stop.end { why } else { "incomplete record" }
+                    throw EventLogError.corruption(
+                        rule: .corruptionBeforeTail, file: path, byteOffset: stop.byteOffset,
+                        detail: "\(reason); a valid record (position \(later.position)) follows at byte \(later.byte)")
+                }
+                break  // the end for now (a torn or unfinished record is not read)
+            }
+            if stop.end != .endOfFile {
+                let reason = if case let .invalid(why) = stop.end { why } else { "incomplete record" }
+                throw EventLogError.corruption(
+                    rule: .corruptSealedSegment, file: path, byteOffset: stop.byteOffset, detail: reason)
+            }
+            segment += 1
+            guard state.segments[segment] == next else {
+                throw EventLogError.corruption(
+                    rule: .positionGap, file: SegmentFiles.logPath(directory, state.segments[segment]),
+                    byteOffset: 0,
+                    detail: "segment starts at position \(state.segments[segment]) but the previous one ends at \(next)")
+            }
+            (byte, fromHint) = (0, false)
+        }
+        state.cursor = Cursor(segment: state.segments[segment], byteOffset: byte, position: next)
+        return next
+    }
+
+    /// The best known starting point for `position` in segment `base`: the cursor or an index entry.
+    private func start(_ state: inout State, segment base: UInt64, for position: UInt64)
+        -> (byteOffset: Int64, position: UInt64)
+    {
+        var best: (byteOffset: Int64, position: UInt64) = (0, base)
+        if state.indexes[base] == nil,
+            let bytes = Posix.readWholeFile(SegmentFiles.indexPath(directory, base)),
+            let index = SegmentIndex.decode(bytes), index.basePosition == base
+        {
+            state.indexes[base] = index
+        }
+        if let hint = state.indexes[base]?.hint(for: position) { best = (hint.byteOffset, hint.position) }
+        if let cursor = state.cursor, cursor.segment == base, cursor.position <= position,
+            cursor.position > best.position
+        {
+            best = (cursor.byteOffset, cursor.position)
+        }
+        return best
+    }
+
+    /// The scanner, opened on segment `base`.
+    private func scanner(_ state: inout State, for base: UInt64) throws -> SegmentScanner {
+        let path = SegmentFiles.logPath(directory, base)
+        if var scanner = state.scanner {
+            if state.openSegment == base { return scanner }
+            Posix.closeFile(scanner.fd)
+            state.scanner = nil
+            scanner.fd = try Posix.openFile(path, O_RDONLY)
+            scanner.path = path
+            state.openSegment = base
+            return scanner
+        }
+        let scanner = SegmentScanner(fd: try Posix.openFile(path, O_RDONLY), path: path)
+        state.openSegment = base
+        return scanner
+    }
+}

@@ -1,0 +1,113 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A failed system call's `errno`.
+public struct SyscallError: Error, Sendable, Equatable {
+    /// The `errno` value.
+    public var errno: Int32
+
+    /// Wraps an `errno` value.
+    public init(errno: Int32) { self.errno = errno }
+}
+
+/// The system calls the writer's durability depends on. The writer calls these for every
+/// record write and every fsync, so tests can inject failures; `PosixFileOperations` is the real one.
+public protocol LogFileOperations: Sendable {
+    /// Writes all of `bytes` at `offset` of the open file `fd`.
+    func write(_ bytes: UnsafeRawBufferPointer, to fd: Int32, at offset: Int64) throws(SyscallError)
+    /// Flushes the file or directory `fd` to stable storage.
+    func sync(_ fd: Int32) throws(SyscallError)
+}
+
+/// `pwrite(2)` and `fsync(2)`.
+public struct PosixFileOperations: LogFileOperations {
+    /// Creates the real file operations.
+    public init() {}
+
+    public func write(_ bytes: UnsafeRawBufferPointer, to fd: Int32, at offset: Int64) throws(SyscallError) {
+        var done = 0
+        while done < bytes.count {
+            let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SyscallError(errno: errno)
+            }
+            done += n
+        }
+    }
+
+    public func sync(_ fd: Int32) throws(SyscallError) {
+        while fsync(fd) != 0 {
+            if errno != EINTR { throw SyscallError(errno: errno) }
+        }
+    }
+}
+
+/// Small POSIX helpers for the reading side and for files that are not records.
+enum Posix {
+    static func openFile(_ path: String, _ flags: Int32, mode: mode_t = 0o644) throws(EventLogError) -> Int32 {
+        while true {
+            let fd = open(path, flags | O_CLOEXEC, mode)
+            if fd >= 0 { return fd }
+            if errno != EINTR { throw .io(operation: "open", path: path, errno: errno) }
+        }
+    }
+
+    /// Reads up to `buffer.count` bytes at `offset`; fewer only at end of file.
+    static func readAt(
+        _ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int64, path: String
+    ) throws(EventLogError) -> Int {
+        var done = 0
+        while done < buffer.count {
+            let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .io(operation: "read", path: path, errno: errno)
+            }
+            if n == 0 { break }
+            done += n
+        }
+        return done
+    }
+
+    static func fileSize(_ fd: Int32, path: String) throws(EventLogError) -> Int64 {
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw .io(operation: "fstat", path: path, errno: errno) }
+        return Int64(st.st_size)
+    }
+
+    static func truncateFile(_ fd: Int32, to length: Int64, path: String) throws(EventLogError) {
+        guard ftruncate(fd, off_t(length)) == 0 else { throw .io(operation: "ftruncate", path: path, errno: errno) }
+    }
+
+    static func closeFile(_ fd: Int32) {
+        _ = close(fd)
+    }
+
+    static func renameFile(_ from: String, _ to: String) throws(EventLogError) {
+        guard rename(from, to) == 0 else { throw .io(operation: "rename", path: to, errno: errno) }
+    }
+
+    static func readWholeFile(_ path: String) -> [UInt8]? {
+        guard let fd = try? openFile(path, O_RDONLY) else { return nil }
+        defer { closeFile(fd) }
+        guard let size = try? fileSize(fd, path: path), size < 1 << 30 else { return nil }
+        var bytes = [UInt8](repeating: 0, count: Int(size))
+        let n = bytes.withUnsafeMutableBytes { try? readAt(fd, into: $0, at: 0, path: path) }
+        return n == Int(size) ? bytes : nil
+    }
+}
+
+extension LogFileOperations {
+    /// Writes all of `bytes` at `offset` of `fd`.
+    func write(_ bytes: [UInt8], to fd: Int32, at offset: Int64) throws(SyscallError) {
+        var failure: SyscallError?
+        bytes.withUnsafeBytes { raw in
+            do throws(SyscallError) { try write(raw, to: fd, at: offset) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+}
