@@ -4,8 +4,9 @@ import Synchronization
 /// An in-process Kafka cluster: librdkafka's mock cluster.
 ///
 /// It listens on 127.0.0.1 TCP ports, so clients in this process and others can connect via
-/// ``bootstrapServers``. It supports produce, fetch, consumer groups with commits and
-/// CreateTopics, and injects failures for tests. It is owned by a helper producer handle
+/// ``bootstrapServers``. It supports produce, fetch, metadata and consumer groups with commits
+/// (not the admin API: create topics with ``createTopic(_:partitions:replicationFactor:)``),
+/// and injects failures for tests. It is owned by a helper producer handle
 /// (`rd_kafka_mock_cluster_new` needs one); ``shutdown()`` (or deinit) destroys the cluster
 /// first and then that handle, which is the release point of both.
 public final class EmbeddedBroker: Sendable {
@@ -39,12 +40,14 @@ public final class EmbeddedBroker: Sendable {
 
     deinit { shutdown() }
 
-    /// Creates `name` with `partitions` partitions and the given replication factor.
+    /// Creates `name` with `partitions` partitions and the given replication factor; a topic
+    /// that already exists counts as created, as in ``KafkaAdmin/createTopics(_:timeout:)``.
+    ///
+    /// Use this rather than ``KafkaAdmin`` here: the mock cluster has no CreateTopics handler.
     public func createTopic(_ name: String, partitions: Int, replicationFactor: Int = 1) throws {
         try withCluster { cluster throws(KafkaError) in
-            try KafkaError.check(
-                rd_kafka_mock_topic_create(cluster, name, Int32(partitions), Int32(replicationFactor)),
-                "create topic \(name)")
+            let err = rd_kafka_mock_topic_create(cluster, name, Int32(partitions), Int32(replicationFactor))
+            if err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS { try KafkaError.check(err, "create topic \(name)") }
         }
     }
 

@@ -111,8 +111,9 @@ extension Logger {
     /// Logs the librdkafka log lines and errors in `facts`.
     func emit(_ facts: CallbackFacts) {
         for line in facts.logs {
-            // syslog levels: 0-3 error, 4 warning, 5-6 info/notice, 7 debug
-            let level: Logger.Level = line.level <= 3 ? .error : line.level == 4 ? .warning : line.level <= 6 ? .info : .debug
+            // syslog levels. 3 (ERR) is mostly transient connection failures that librdkafka
+            // retries, also reported through error_cb: a warning, not an error.
+            let level: Logger.Level = line.level <= 2 ? .error : line.level <= 4 ? .warning : line.level <= 6 ? .info : .debug
             log(level: level, "\(line.message)", metadata: ["rdkafka.facility": "\(line.facility)"])
         }
         for error in facts.errors {

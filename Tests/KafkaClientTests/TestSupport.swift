@@ -38,12 +38,17 @@ final class TestBroker: Sendable {
     /// Creates a topic with a fresh name and returns the name.
     func createTopic(_ prefix: String, partitions: Int) async throws -> String {
         let name = "\(prefix)-\(UUID().uuidString.prefix(8))"
+        try await createTopic(named: name, partitions: partitions)
+        return name
+    }
+
+    /// Creates `name`: through the mock API on the mock cluster, else through ``KafkaAdmin``.
+    func createTopic(named name: String, partitions: Int) async throws {
         if let embedded {
             try embedded.createTopic(name, partitions: partitions)
         } else {
             try await KafkaAdmin(configuration: base).createTopics([NewTopic(name: name, partitions: partitions)])
         }
-        return name
     }
 
     var base: KafkaConfiguration { KafkaConfiguration(bootstrapServers: bootstrapServers) }
