@@ -1,1 +1,0 @@
-// KafkaClient module.

@@ -1,0 +1,222 @@
+import Crdkafka
+import Logging
+import Synchronization
+
+/// A Kafka consumer: a consumer group member (``subscribe(topics:)``) or a reader of
+/// explicitly assigned partitions (``assign(_:)``, still requires `group.id`).
+///
+/// Pull-based: ``poll(maxMessages:timeout:)`` (or ``messages(batchSize:pollTimeout:)``) fetches
+/// from librdkafka's bounded local queue, which is the backpressure. Every blocking call runs on
+/// the consumer's own thread, one at a time; rebalances happen inside `poll` and are published
+/// as ``rebalanceEvents``. Offsets are committed only after ``storeOffset(for:)``: by
+/// `enable.auto.commit` (default on), on ``commit()``, and on ``close()``.
+public final class KafkaConsumer: Sendable {
+    private struct State {
+        var closing = false
+        var assignment: Set<TopicPartition> = []
+    }
+
+    private let handle: NativeHandle
+    private let worker = BlockingWorker(name: "kafka-consumer")
+    private let logger: Logger
+    private let state = Mutex(State())
+    private let rebalanceContinuation: AsyncStream<RebalanceEvent>.Continuation
+
+    /// Assignment changes as they happen (inside ``poll(maxMessages:timeout:)``); finishes on ``close()``.
+    public let rebalanceEvents: AsyncStream<RebalanceEvent>
+
+    /// Creates a consumer from `configuration` layered over ``KafkaConfiguration/consumerDefaults``.
+    ///
+    /// `group.id` is required, also for ``assign(_:)``-only readers.
+    public init(configuration: KafkaConfiguration, logger: Logger = Logger(label: "xsell.kafka.consumer")) throws {
+        guard configuration["group.id"] != nil else {
+            throw KafkaError(code: .invalidArgument, message: "a consumer needs group.id")
+        }
+        handle = try NativeHandle(
+            type: RD_KAFKA_CONSUMER,
+            properties: configuration.withDefaults(KafkaConfiguration.consumerDefaults),
+            configure: ConsumerCallbacks.install(on:)
+        )
+        rd_kafka_poll_set_consumer(handle.pointer)  // errors and rebalances are served by consumer_poll
+        self.logger = logger
+        (rebalanceEvents, rebalanceContinuation) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
+    }
+
+    deinit {
+        // Not closed: close and destroy on the consumer thread, without waiting here.
+        let handle = handle
+        if state.withLock({ $0.closing }) { return }
+        worker.submit {
+            rd_kafka_consumer_close(handle.pointer)
+            handle.destroy()
+        }
+        worker.stop()
+        rebalanceContinuation.finish()
+    }
+
+    /// The partitions currently assigned to this consumer.
+    public var assignment: Set<TopicPartition> { state.withLock { $0.assignment } }
+
+    /// Joins the group for `topics` (replacing any previous subscription).
+    public func subscribe(topics: [String]) throws {
+        try withOpenHandle { rk throws(KafkaError) in
+            let partitions = topics.map { (TopicPartition(topic: $0, partition: -1), Int64(0)) }  // -1: RD_KAFKA_PARTITION_UA
+            try PartitionList.with(partitions) { list throws(KafkaError) in
+                try KafkaError.check(rd_kafka_subscribe(rk, list), "subscribe")
+            }
+        }
+    }
+
+    /// Reads exactly these partitions from the given positions, without joining the group.
+    public func assign(_ partitions: [TopicPartitionOffset]) throws {
+        try withOpenHandle { rk throws(KafkaError) in
+            try PartitionList.with(partitions.map { ($0.topicPartition, $0.offset.raw) }) { list throws(KafkaError) in
+                try KafkaError.check(rd_kafka_assign(rk, list), "assign")
+            }
+        }
+        state.withLock { $0.assignment = Set(partitions.map(\.topicPartition)) }
+    }
+
+    /// Waits up to `timeout` for a first message, then returns it with up to `maxMessages - 1`
+    /// more that are already available. An empty result means the timeout passed.
+    ///
+    /// Non-fatal errors (a broker going away, for instance) are logged; librdkafka recovers from
+    /// them. Fatal errors are thrown.
+    public func poll(maxMessages: Int, timeout: Duration) async throws -> [KafkaMessage] {
+        try await runOnWorker { [self] rk in
+            var messages: [KafkaMessage] = []
+            let deadline = ContinuousClock.now + timeout
+            while messages.count < maxMessages {
+                let wait = messages.isEmpty ? max(Duration.zero, deadline - .now).milliseconds : 0
+                guard let native = rd_kafka_consumer_poll(rk, wait) else { break }
+                defer { rd_kafka_message_destroy(native) }
+                let err = native.pointee.err
+                if err == RD_KAFKA_RESP_ERR_NO_ERROR {
+                    messages.append(KafkaMessage(native))
+                } else if err == RD_KAFKA_RESP_ERR__FATAL {
+                    throw KafkaError(code: .fatal, message: "consumer failed", isFatal: true)
+                } else if err != RD_KAFKA_RESP_ERR__PARTITION_EOF {
+                    self.logger.warning("consume error", metadata: ["error": "\(KafkaError(err))"])
+                }
+            }
+            return messages
+        }
+    }
+
+    /// Marks `message` as processed: its offset + 1 is committed by the next commit.
+    public func storeOffset(for message: KafkaMessage) throws {
+        try store(topic: message.topic, partition: message.partition, offset: message.offset + 1)
+    }
+
+    /// Stores `offset` (the offset of the *next* message to read) for the next commit.
+    public func store(topic: String, partition: Int32, offset: Int64) throws {
+        try withOpenHandle { rk throws(KafkaError) in
+            try PartitionList.with([(TopicPartition(topic: topic, partition: partition), offset)]) { list throws(KafkaError) in
+                try KafkaError.check(rd_kafka_offsets_store(rk, list), "store offset")
+                try PartitionList.check(list, "store offset")
+            }
+        }
+    }
+
+    /// Commits the stored offsets and waits for the broker's answer.
+    public func commit() async throws {
+        try await runOnWorker { rk in
+            let err = rd_kafka_commit(rk, nil, 0)
+            if err != RD_KAFKA_RESP_ERR__NO_OFFSET { try KafkaError.check(err, "commit") }
+        }
+    }
+
+    /// Stops fetching `partitions`; buffered messages of them are dropped and re-fetched on resume.
+    public func pause(_ partitions: [TopicPartition]) throws {
+        try withPartitions(partitions, "pause", rd_kafka_pause_partitions)
+    }
+
+    /// Resumes fetching `partitions` from the current position.
+    public func resume(_ partitions: [TopicPartition]) throws {
+        try withPartitions(partitions, "resume", rd_kafka_resume_partitions)
+    }
+
+    /// Moves the position of an assigned partition.
+    public func seek(_ partition: TopicPartition, to offset: KafkaOffset, timeout: Duration = .seconds(10)) async throws {
+        try await runOnWorker { rk in
+            try PartitionList.with([(partition, offset.raw)]) { list in
+                if let error = rd_kafka_seek_partitions(rk, list, timeout.milliseconds) {
+                    throw KafkaError(consuming: error)
+                }
+                try PartitionList.check(list, "seek")
+            }
+        }
+    }
+
+    /// Leaves the group cleanly (final revoke, commit of stored offsets when auto commit is on)
+    /// and destroys the handle. Later calls throw; calling it again does nothing.
+    public func close() async throws {
+        let wasOpen = state.withLock { state in
+            defer { state.closing = true }
+            return !state.closing
+        }
+        guard wasOpen else { return }
+        let handle = handle
+        try await worker.run { [self] in
+            let err = rd_kafka_consumer_close(handle.pointer)
+            drain()
+            handle.destroy()  // release point of the handle and its callback sink
+            state.withLock { $0.assignment = [] }
+            try KafkaError.check(err, "close")
+        }
+        worker.stop()
+        rebalanceContinuation.finish()
+    }
+
+    /// Whether ``close()`` has been called.
+    public var isClosed: Bool { state.withLock { $0.closing } }
+
+    // MARK: - Plumbing
+
+    /// Runs `body` on the consumer thread unless closing, then publishes callback facts.
+    private func runOnWorker<T: Sendable>(_ body: @escaping @Sendable (OpaquePointer) throws -> T) async throws -> T {
+        try await worker.run { [self] in
+            // Jobs queued after close() see `closing`; the close job is the last to use the handle.
+            guard !state.withLock({ $0.closing }) else { throw KafkaError.closed("consumer") }
+            defer { drain() }
+            return try body(handle.pointer)
+        }
+    }
+
+    /// Runs a non-blocking call under the state lock, so close() cannot destroy the handle meanwhile.
+    private func withOpenHandle(_ body: (OpaquePointer) throws(KafkaError) -> Void) throws(KafkaError) {
+        try state.withLock { (state) throws(KafkaError) in
+            guard !state.closing else { throw KafkaError.closed("consumer") }
+            try body(handle.pointer)
+        }
+    }
+
+    private func withPartitions(
+        _ partitions: [TopicPartition], _ context: String,
+        _ call: (OpaquePointer?, PartitionList.Pointer?) -> rd_kafka_resp_err_t
+    ) throws(KafkaError) {
+        try withOpenHandle { rk throws(KafkaError) in
+            try PartitionList.with(partitions.map { ($0, Int64(-1001)) }) { list throws(KafkaError) in  // RD_KAFKA_OFFSET_INVALID
+                try KafkaError.check(call(rk, list), context)
+                try PartitionList.check(list, context)
+            }
+        }
+    }
+
+    /// Logs librdkafka's messages and publishes rebalance events (on the consumer thread).
+    private func drain() {
+        let facts = handle.sink.take()
+        guard !facts.isEmpty else { return }
+        logger.emit(facts)
+        for event in facts.rebalances {
+            state.withLock { state in
+                switch event {
+                case .assigned(let partitions): state.assignment.formUnion(partitions)
+                case .revoked(let partitions, _): state.assignment.subtract(partitions)
+                case .failed: state.assignment = []
+                }
+            }
+            rebalanceContinuation.yield(event)
+        }
+    }
+}
