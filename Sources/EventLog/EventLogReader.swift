@@ -105,9 +105,9 @@ public final class EventLogReader: Sendable {
         if state.segments.isEmpty { state.segments = try SegmentFiles.list(directory) }
         guard !state.segments.isEmpty else { return 0 }
         var segment = state.segments.lastIndex { $0 <= position } ?? 0
-        var (byte, next) = start(&state, segment: state.segments[segment], for: position)
+        var (byte, next, hinted) = start(&state, segment: state.segments[segment], for: position)
         var remaining = count
-        var fromHint = byte > 0
+        let hintPosition = next
         while true {
             let base = state.segments[segment]
             let path = SegmentFiles.logPath(directory, base)
@@ -121,25 +121,23 @@ public final class EventLogReader: Sendable {
             state.scanner = scanner
             (byte, next) = (stop.byteOffset, stop.position)
             if stop.end == .stopped { break }
-            if case .invalid = stop.end, fromHint, next <= position {
-                (byte, next, fromHint) = (0, base, false)  // a stale index hint: start over
+            if hinted, next == hintPosition {
+                (byte, next, hinted) = (0, base, false)  // no record where the index said: start over
                 continue
             }
             if segment == state.segments.count - 1 {
                 state.segments = try SegmentFiles.list(directory)
                 guard segment == state.segments.count - 1 else { continue }  // rolled: finish this one
                 if stop.end != .endOfFile, let later = try Recovery.validFrame(after: stop, fd: scanner.fd, path: path) {
-                    let reason = if case let .invalid(why) = stop.end { why } else { "incomplete record" }
                     throw EventLogError.corruption(
                         rule: .corruptionBeforeTail, file: path, byteOffset: stop.byteOffset,
-                        detail: "\(reason); a valid record (position \(later.position)) follows at byte \(later.byte)")
+                        detail: "\(stop.end.reason); a valid record (position \(later.position)) follows at byte \(later.byte)")
                 }
                 break  // the end for now (a torn or unfinished record is not read)
             }
             if stop.end != .endOfFile {
-                let reason = if case let .invalid(why) = stop.end { why } else { "incomplete record" }
                 throw EventLogError.corruption(
-                    rule: .corruptSealedSegment, file: path, byteOffset: stop.byteOffset, detail: reason)
+                    rule: .corruptSealedSegment, file: path, byteOffset: stop.byteOffset, detail: stop.end.reason)
             }
             segment += 1
             guard state.segments[segment] == next else {
@@ -148,28 +146,31 @@ public final class EventLogReader: Sendable {
                     byteOffset: 0,
                     detail: "segment starts at position \(state.segments[segment]) but the previous one ends at \(next)")
             }
-            (byte, fromHint) = (0, false)
+            (byte, hinted) = (0, false)
         }
         state.cursor = Cursor(segment: state.segments[segment], byteOffset: byte, position: next)
         return next
     }
 
-    /// The best known starting point for `position` in segment `base`: the cursor or an index entry.
+    /// The best known starting point for `position` in segment `base`: the cursor or an index
+    /// entry (`hinted`: to be verified, as an index may be stale).
     private func start(_ state: inout State, segment base: UInt64, for position: UInt64)
-        -> (byteOffset: Int64, position: UInt64)
+        -> (byteOffset: Int64, position: UInt64, hinted: Bool)
     {
-        var best: (byteOffset: Int64, position: UInt64) = (0, base)
+        var best: (byteOffset: Int64, position: UInt64, hinted: Bool) = (0, base, false)
         if state.indexes[base] == nil,
             let bytes = Posix.readWholeFile(SegmentFiles.indexPath(directory, base)),
             let index = SegmentIndex.decode(bytes), index.basePosition == base
         {
             state.indexes[base] = index
         }
-        if let hint = state.indexes[base]?.hint(for: position) { best = (hint.byteOffset, hint.position) }
+        if let hint = state.indexes[base]?.hint(for: position), hint.byteOffset > 0 {
+            best = (hint.byteOffset, hint.position, true)
+        }
         if let cursor = state.cursor, cursor.segment == base, cursor.position <= position,
             cursor.position > best.position
         {
-            best = (cursor.byteOffset, cursor.position)
+            best = (cursor.byteOffset, cursor.position, false)
         }
         return best
     }

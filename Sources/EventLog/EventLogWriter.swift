@@ -41,7 +41,7 @@ public final class EventLogWriter: Sendable {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            throw EventLogError.io(operation: "mkdir", path: directory, errno: EACCES)
+            throw EventLogError.io(operation: "mkdir", path: directory, errno: Posix.errorCode(of: error))
         }
         let lockPath = directory + "/" + SegmentFiles.lockName
         let lockFd = try Posix.openFile(lockPath, O_RDWR | O_CREAT)

@@ -1,3 +1,5 @@
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -89,6 +91,18 @@ enum Posix {
 
     static func renameFile(_ from: String, _ to: String) throws(EventLogError) {
         guard rename(from, to) == 0 else { throw .io(operation: "rename", path: to, errno: errno) }
+    }
+
+    /// The POSIX error code inside a Foundation error, or `EIO`.
+    static func errorCode(of error: any Error) -> Int32 {
+        let error = error as NSError
+        if error.domain == NSPOSIXErrorDomain { return Int32(error.code) }
+        if let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError,
+            underlying.domain == NSPOSIXErrorDomain
+        {
+            return Int32(underlying.code)
+        }
+        return EIO
     }
 
     static func readWholeFile(_ path: String) -> [UInt8]? {

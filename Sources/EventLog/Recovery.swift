@@ -101,7 +101,7 @@ enum Recovery {
                 return true
             }
             if stop.end != .endOfFile {
-                let reason = if case let .invalid(why) = stop.end { why } else { "incomplete record" }
+                let reason = stop.end.reason
                 guard isLast else {
                     throw EventLogError.corruption(
                         rule: .corruptSealedSegment, file: path, byteOffset: stop.byteOffset, detail: reason)

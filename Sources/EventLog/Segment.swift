@@ -20,7 +20,7 @@ enum SegmentFiles {
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory)
         } catch {
-            throw .io(operation: "list", path: directory, errno: ENOENT)
+            throw .io(operation: "list", path: directory, errno: Posix.errorCode(of: error))
         }
         return names.compactMap { name -> UInt64? in
             guard name.count == 20 + logSuffix.count, name.hasSuffix(logSuffix) else { return nil }
@@ -135,6 +135,16 @@ struct SegmentScanner {
         case invalid(String)
         /// `visit` asked to stop.
         case stopped
+
+        /// Why the frame at the stop is not readable.
+        var reason: String {
+            switch self {
+            case .endOfFile: "end of file"
+            case .incomplete: "incomplete record"
+            case let .invalid(reason): reason
+            case .stopped: "stopped"
+            }
+        }
     }
 
     /// Where a scan stopped: the byte offset and position of the next frame.
