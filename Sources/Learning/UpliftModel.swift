@@ -113,14 +113,14 @@ public struct UpliftModel: Sendable, Codable, Equatable {
 
     /// μ_T(x) of the serving generation (0.5 before any exposure). Allocation-free.
     public func muTreated(x: [Double]) -> Double {
-        guard let g = generations.first else { return 0.5 }
-        return g.treated.predict(x: x)
+        guard !generations.isEmpty else { return 0.5 }
+        return generations[0].treated.predict(x: x)
     }
 
     /// μ_C(x) of the serving generation (0.5 before any exposure). Allocation-free.
     public func muControl(x: [Double]) -> Double {
-        guard let g = generations.first else { return 0.5 }
-        return g.control.predict(x: x)
+        guard !generations.isEmpty else { return 0.5 }
+        return generations[0].control.predict(x: x)
     }
 
     /// The uplift estimate for `x`: μ_T, μ_C, τ by `parameters.method` (clamped to `[-1, 1]`),
@@ -129,16 +129,17 @@ public struct UpliftModel: Sendable, Codable, Equatable {
     /// `rawTau` keeps the model's value. Allocation-free.
     public func estimate(x: [Double]) -> UpliftEstimate {
         let p = parameters
-        guard let g = generations.first else {
+        guard !generations.isEmpty else {
             return UpliftEstimate(
                 tau: 0, rawTau: 0, muTreated: 0.5, muControl: 0.5,
                 segment: .uncertain, status: .insufficientData, treatedCount: 0, controlCount: 0)
         }
-        let muT = g.treated.predict(x: x)
-        let muC = g.control.predict(x: x)
-        var raw = g.tau(x: x, muTreated: muT, muControl: muC, method: p.method)
+        // Read the serving generation in place (no copy: a copy would retain its arrays).
+        let muT = generations[0].treated.predict(x: x)
+        let muC = generations[0].control.predict(x: x)
+        var raw = generations[0].tau(x: x, muTreated: muT, muControl: muC, method: p.method)
         raw = raw.isFinite ? min(max(raw, -1), 1) : 0
-        let c = g.counts
+        let c = generations[0].counts
         let enough = c.treated >= p.minTreated && c.control >= p.minControl
         return UpliftEstimate(
             tau: enough ? raw : 0,
