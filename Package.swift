@@ -49,6 +49,7 @@ let package = Package(
                 "XSellCore", "Learning", "Projection", "DecisionFlow", "EventLog", "KafkaClient",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

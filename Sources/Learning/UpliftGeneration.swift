@@ -1,3 +1,4 @@
+import XSellCore
 /// Labelled-exposure counts of the two arms.
 public struct ArmCounts: Sendable, Codable, Equatable, Hashable {
     /// Labelled treated exposures.

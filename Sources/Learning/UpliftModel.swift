@@ -1,3 +1,4 @@
+import XSellCore
 /// The per-offer uplift model: outcome learners μ_T and μ_C, the X-learner's pseudo-outcome
 /// regressions τ_T and τ_C, and labelled-exposure counts, restricted to the last
 /// `lookbackDays` of exposures (SPEC §6).

@@ -1,24 +1,6 @@
-/// How the conditional average treatment effect τ(x) is estimated from the two arms.
-public enum UpliftMethod: String, Sendable, Codable, Equatable, Hashable, CaseIterable {
-    /// τ(x) = μ_T(x) − μ_C(x).
-    case tLearner = "t_learner"
-    /// Künzel et al. (2019): τ(x) = g·τ_C(x) + (1 − g)·τ_T(x) on imputed treatment effects.
-    case xLearner = "x_learner"
-}
+import XSellCore
 
-/// The uplift segment of a (customer, offer) pair (SPEC §6).
-public enum UpliftSegment: String, Sendable, Codable, Equatable, Hashable, CaseIterable {
-    /// τ > persuadable threshold: the offer moves the needle.
-    case persuadable
-    /// τ within the thresholds: converts (or not) regardless of the offer.
-    case sureThing = "sure_thing"
-    /// τ below the sleeping-dog threshold and a low base rate μ_C.
-    case lostCause = "lost_cause"
-    /// τ below the sleeping-dog threshold with a high base rate μ_C: the offer backfires.
-    case sleepingDog = "sleeping_dog"
-    /// Too few labelled treated or control exposures to say.
-    case uncertain
-
+extension UpliftSegment {
     /// Classifies an estimate that has enough data. `tau` above `persuadableThreshold` is
     /// persuadable; `tau` below `sleepingDogThreshold` is a sleeping dog when
     /// `muControl ≥ baseRateThreshold` and a lost cause otherwise; anything in between

@@ -1,3 +1,4 @@
+import XSellCore
 import Foundation
 import Learning
 import Testing

@@ -146,7 +146,7 @@ public struct Channel: Sendable, Hashable {
 }
 
 /// The uplift learner.
-public enum UpliftMethod: String, Sendable, Hashable, CaseIterable {
+public enum UpliftMethod: String, Sendable, Codable, Hashable, CaseIterable {
     /// τ = μ_T − μ_C.
     case tLearner = "t_learner"
     /// Künzel et al. 2019.

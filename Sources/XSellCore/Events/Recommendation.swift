@@ -37,7 +37,7 @@ public struct RecommendationRequest: Sendable, Hashable {
 }
 
 /// The segment of a (customer, offer) pair by its CATE (SPEC §6).
-public enum UpliftSegment: String, Sendable, Hashable, CaseIterable {
+public enum UpliftSegment: String, Sendable, Codable, Hashable, CaseIterable {
     /// τ above the persuadable threshold.
     case persuadable
     /// τ near zero.

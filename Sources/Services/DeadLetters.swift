@@ -1,0 +1,35 @@
+import Foundation
+import KafkaClient
+import XSellCore
+
+/// Builds and delivers records for `xsell.deadletter.v1` (SPEC §2): keyed by the source key,
+/// carrying the source coordinates, the precise reason and the original bytes.
+enum DeadLetters {
+    /// The dead-letter message for a rejected `message`.
+    static func message(for message: KafkaMessage, rejection: EventRejection) -> OutgoingMessage {
+        let record = DeadLetterRecord(
+            sourceTopic: message.topic, partition: message.partition, offset: message.offset,
+            key: message.key.map { String(decoding: $0, as: UTF8.self) }, rejection: rejection,
+            payload: message.value, at: WallClock.now())
+        return OutgoingMessage(
+            topic: XSellTopic.deadLetter.rawValue, key: message.key, value: DeadLetterCodec.encode(record))
+    }
+
+    /// Sends every message and returns once all are acknowledged; throws the first failure.
+    static func deliver(_ messages: [OutgoingMessage], with producer: KafkaProducer) async throws {
+        try await withThrowingTaskGroup(of: DeliveryReport.self) { group in
+            for message in messages {
+                group.addTask { try await producer.send(message) }
+            }
+            try await group.waitForAll()
+        }
+    }
+}
+
+/// The wall clock, used only outside the fold (request handling, dead-letter stamps).
+public enum WallClock {
+    /// Now, to the millisecond.
+    public static func now() -> Timestamp {
+        Timestamp(millisecondsSinceEpoch: Int64((Date().timeIntervalSince1970 * 1000).rounded()))
+    }
+}

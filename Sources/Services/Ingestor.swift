@@ -1,0 +1,144 @@
+import EventLog
+import Foundation
+import KafkaClient
+import Logging
+import ServiceLifecycle
+import XSellCore
+
+/// Tunables of ingest.
+public struct IngestOptions: Sendable {
+    /// Most messages appended (and fsynced) as one batch.
+    public var maxBatch: Int = 2_000
+    /// How long one poll waits for a first message.
+    public var pollTimeout: Duration = .milliseconds(50)
+    /// How many recent event ids are remembered to drop producer retries (by event id).
+    public var deduplicationHorizon: Int = 100_000
+    /// Size limit of one event value.
+    public var maxEventBytes: Int = EventCodec.defaultMaxBytes
+
+    /// Defaults.
+    public init() {}
+}
+
+/// Consumes the event topics into the append-only log: valid events are appended with their
+/// source coordinates, invalid ones go to the dead-letter topic, and offsets are committed only
+/// after the batch is fsynced and the dead letters are delivered.
+///
+/// Restart safety: a record whose (topic, partition, offset) is at or below the highest one
+/// already in the log is skipped (crash between fsync and commit), and an event id seen within
+/// the horizon is skipped (producers that retry).
+public final class Ingestor: Service, Sendable {
+    /// The topics ingest consumes.
+    public static let topics = [XSellTopic.profile, .decision, .interaction].map(\.rawValue)
+
+    private let consumer: KafkaConsumer
+    private let producer: KafkaProducer
+    private let log: EventLogWriter
+    private let schema: CustomerSchema
+    private let options: IngestOptions
+    private let logger: Logger
+    private let disk = BlockingQueue(label: "xsell.ingest.fsync")
+
+    /// Creates an ingestor; `consumer` must already be subscribed to ``topics``.
+    public init(
+        consumer: KafkaConsumer, producer: KafkaProducer, log: EventLogWriter, schema: CustomerSchema,
+        options: IngestOptions = IngestOptions(), logger: Logger
+    ) {
+        self.consumer = consumer
+        self.producer = producer
+        self.log = log
+        self.schema = schema
+        self.options = options
+        self.logger = logger
+    }
+
+    /// Ingests until cancelled or shut down gracefully; the batch in hand is finished and committed.
+    public func run() async throws {
+        var dedup = RecentEventIDs(capacity: options.deduplicationHorizon, seed: try recentEventIDs())
+        var highest = log.highestOffsets()
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            let messages = try await consumer.poll(maxMessages: options.maxBatch, timeout: options.pollTimeout)
+            if messages.isEmpty { continue }
+            try await ingest(messages, dedup: &dedup, highest: &highest)
+        }
+        try await consumer.commit()
+    }
+
+    /// Routes one polled batch: append, dead-letter, then store and commit offsets.
+    func ingest(
+        _ messages: [KafkaMessage], dedup: inout RecentEventIDs, highest: inout [TopicPartitionKey: Int64]
+    ) async throws {
+        var records: [LogRecordInput] = []
+        var deadLetters: [OutgoingMessage] = []
+        for message in messages {
+            let key = TopicPartitionKey(topic: message.topic, partition: message.partition)
+            if let top = highest[key], message.offset <= top { continue }
+            switch route(message) {
+            case .event(let event):
+                guard dedup.insert(event.eventId) else { continue }
+                records.append(LogRecordInput(
+                    topic: message.topic, partition: message.partition, offset: message.offset,
+                    eventId: event.eventId, payload: event.binaryEncoded()))
+            case .rejected(let rejection):
+                deadLetters.append(DeadLetters.message(for: message, rejection: rejection))
+                logger.notice("dead-lettered \(key)@\(message.offset): \(rejection)")
+            }
+        }
+        let toAppend = records
+        let log = self.log
+        if !toAppend.isEmpty {
+            _ = try await disk.run { try log.append(toAppend) }
+            for record in toAppend {
+                highest[TopicPartitionKey(topic: record.topic, partition: record.partition)] = record.offset
+            }
+        }
+        try await DeadLetters.deliver(deadLetters, with: producer)
+        for message in messages { try consumer.storeOffset(for: message) }
+        try await consumer.commit()
+    }
+
+    private enum Routed {
+        case event(DomainEvent)
+        case rejected(EventRejection)
+    }
+
+    private func route(_ message: KafkaMessage) -> Routed {
+        do {
+            let event = try EventCodec.decode(
+                topic: message.topic, value: message.value, schema: schema, maxBytes: options.maxEventBytes)
+            return .event(event)
+        } catch {
+            return .rejected(error)
+        }
+    }
+
+    private func recentEventIDs() throws -> [String] {
+        try log.makeReader().tail(count: options.deduplicationHorizon).map(\.eventId)
+    }
+}
+
+/// A bounded set of the most recent event ids, oldest evicted first.
+struct RecentEventIDs {
+    private var members: Set<String> = []
+    private var order: [String] = []
+    private var head = 0
+    let capacity: Int
+
+    init(capacity: Int, seed: [String]) {
+        self.capacity = max(1, capacity)
+        for id in seed { _ = insert(id) }
+    }
+
+    /// Inserts `id`; false when it was already present.
+    mutating func insert(_ id: String) -> Bool {
+        guard members.insert(id).inserted else { return false }
+        if order.count < capacity {
+            order.append(id)
+        } else {
+            members.remove(order[head])
+            order[head] = id
+            head = (head + 1) % capacity
+        }
+        return true
+    }
+}

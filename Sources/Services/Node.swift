@@ -1,0 +1,83 @@
+import EventLog
+import KafkaClient
+import Logging
+import ServiceLifecycle
+import UnixSignals
+import XSellCore
+
+/// Settings of one xsell process.
+public struct NodeSettings: Sendable {
+    /// Kafka client configuration (bootstrap servers and `-X` properties).
+    public var kafka: KafkaConfiguration
+    /// The validated decisioning configuration.
+    public var config: XSellConfig
+    /// Root of the event log and snapshots.
+    public var dataDirectory: String
+    /// Which roles this process plays.
+    public var roles: Roles
+    /// Consumer group of ingest.
+    public var ingestGroup = "xsell-ingest"
+    /// Consumer group of the scoring worker.
+    public var serveGroup = "xsell-serve"
+    /// Ingest tunables.
+    public var ingest = IngestOptions()
+
+    /// Settings with the default group names.
+    public init(kafka: KafkaConfiguration, config: XSellConfig, dataDirectory: String, roles: Roles) {
+        self.kafka = kafka
+        self.config = config
+        self.dataDirectory = dataDirectory
+        self.roles = roles
+    }
+
+    /// The event log directory.
+    public var logDirectory: String { dataDirectory + "/log" }
+    /// The snapshot directory.
+    public var snapshotDirectory: String { dataDirectory + "/snapshots" }
+}
+
+/// One xsell process: the services of its roles in a `ServiceGroup` that shuts down in reverse
+/// order on SIGINT/SIGTERM (stop taking requests, finish the ingest batch and commit, close).
+public final class Node: Sendable {
+    private let services: [any Service]
+    private let closers: [@Sendable () async -> Void]
+    private let logger: Logger
+
+    /// Opens the log (running recovery) and builds the services of `settings.roles`.
+    public init(settings: NodeSettings, logger: Logger) throws {
+        var services: [any Service] = []
+        var closers: [@Sendable () async -> Void] = []
+        if settings.roles.contains(.ingest) {
+            let log = try EventLogWriter.open(directory: settings.logDirectory)
+            for event in log.recoveryEvents { logger.warning("event log recovery: \(event)") }
+            let consumer = try KafkaConsumer(configuration: settings.kafka.merging(["group.id": settings.ingestGroup]))
+            try consumer.subscribe(topics: Ingestor.topics)
+            let producer = try KafkaProducer(configuration: settings.kafka)
+            services.append(Ingestor(
+                consumer: consumer, producer: producer, log: log, schema: settings.config.schema,
+                options: settings.ingest, logger: logger))
+            closers.append {
+                try? await consumer.close()
+                try? await producer.close()
+                try? log.close()
+            }
+        }
+        self.services = services
+        self.closers = closers
+        self.logger = logger
+    }
+
+    /// Runs until SIGINT/SIGTERM or until a service fails, then closes the Kafka clients and the log.
+    public func run() async throws {
+        let group = ServiceGroup(
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [],
+            logger: logger)
+        do {
+            try await group.run()
+        } catch {
+            for close in closers.reversed() { await close() }
+            throw error
+        }
+        for close in closers.reversed() { await close() }
+    }
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import KafkaClient
+import Logging
+import XSellCore
+
+/// Shared set-up of the subcommands: config, data paths, Kafka configuration, logging.
+enum Runtime {
+    /// Loads and validates the configuration; every problem is reported with its path.
+    static func config(_ common: CommonOptions) throws -> XSellConfig {
+        try ConfigLoader.load(path: common.config)
+    }
+
+    /// The event log directory under `--data-dir`.
+    static func logDirectory(_ common: CommonOptions) -> String { common.dataDir + "/log" }
+
+    /// The snapshot directory under `--data-dir`.
+    static func snapshotDirectory(_ common: CommonOptions) -> String { common.dataDir + "/snapshots" }
+
+    /// Kafka configuration for `bootstrapServers` with the `-X` properties on top.
+    static func kafka(_ common: CommonOptions, bootstrapServers: String) throws -> KafkaConfiguration {
+        KafkaConfiguration(bootstrapServers: bootstrapServers).merging(try common.librdkafkaProperties())
+    }
+
+    /// The bootstrap servers, or a usage error naming the flag and the variable.
+    static func requireBootstrapServers(_ common: CommonOptions) throws -> String {
+        guard let servers = common.resolvedBootstrapServers else {
+            throw ValidationError("no Kafka: pass --bootstrap-servers or set XSELL_BOOTSTRAP_SERVERS")
+        }
+        return servers
+    }
+
+    /// A logger writing to standard error.
+    static func logger(_ label: String) -> Logger {
+        var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = ProcessInfo.processInfo.environment["XSELL_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info
+        return logger
+    }
+
+    /// Creates the directory (and parents) if needed.
+    static func ensureDirectory(_ path: String) throws {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+}
