@@ -126,6 +126,21 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
+    /// The high watermark (offset of the next message to be written) of `partition`, asked of
+    /// the broker. Reply readers use it to ``assign(_:)`` at an explicit position before they
+    /// send a request, so no reply can slip in before the position resolves.
+    public func highWatermark(_ partition: TopicPartition, timeout: Duration = .seconds(10)) async throws -> Int64 {
+        try await runOnWorker { rk in
+            var low: Int64 = 0
+            var high: Int64 = 0
+            try KafkaError.check(
+                rd_kafka_query_watermark_offsets(
+                    rk, partition.topic, partition.partition, &low, &high, Int32(timeout.milliseconds)),
+                "query watermarks of \(partition)")
+            return high
+        }
+    }
+
     /// Stops fetching `partitions`; buffered messages of them are dropped and re-fetched on resume.
     public func pause(_ partitions: [TopicPartition]) throws {
         try withPartitions(partitions, "pause", rd_kafka_pause_partitions)
