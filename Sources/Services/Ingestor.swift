@@ -92,7 +92,7 @@ public final class Ingestor: Service, Sendable {
                 highest[TopicPartitionKey(topic: record.topic, partition: record.partition)] = record.offset
             }
         }
-        try await DeadLetters.deliver(deadLetters, with: producer)
+        try await producer.sendAll(deadLetters)
         for message in messages { try consumer.storeOffset(for: message) }
         try await consumer.commit()
     }
