@@ -67,6 +67,9 @@ public final class Node: Sendable {
         self.logger = logger
     }
 
+    /// Prepares the services before the group runs (the projection restores its state).
+    public func start() async throws {}
+
     /// Runs until SIGINT/SIGTERM or until a service fails, then closes the Kafka clients and the log.
     public func run() async throws {
         let group = ServiceGroup(

@@ -12,3 +12,13 @@ public struct Roles: OptionSet, Sendable {
     /// Everything in one process.
     public static let all: Roles = [.ingest, .serve]
 }
+
+extension Roles {
+    /// The role names, for logs and the readiness line.
+    public var names: [String] {
+        var names: [String] = []
+        if contains(.ingest) { names.append("ingest") }
+        if contains(.serve) { names.append("serve") }
+        return names
+    }
+}

@@ -1,6 +1,10 @@
 import ArgumentParser
+import Foundation
+import KafkaClient
+import Services
+import XSellCore
 
-/// `xsell run`.
+/// `xsell run`: every role in one process, on the embedded broker when no Kafka is given.
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
@@ -8,8 +12,71 @@ struct Run: AsyncParsableCommand {
     )
 
     @OptionGroup var common: CommonOptions
+    @Option(help: "Directory of topic specs (topics are created on the embedded broker).") var topics: String = "topics"
 
     func run() async throws {
-        throw NotBuiltYet(command: "run")
+        let config = try Runtime.config(common)
+        var embedded: EmbeddedBroker?
+        let bootstrapServers: String
+        if let servers = common.resolvedBootstrapServers {
+            bootstrapServers = servers
+        } else {
+            let broker = try EmbeddedBroker(brokerCount: 1)
+            try TopicSetup.create(try TopicSpec.loadAll(directory: topics), broker: broker)
+            embedded = broker
+            bootstrapServers = broker.bootstrapServers
+        }
+        print("bootstrap.servers=\(bootstrapServers)")
+        let settings = NodeSettings(
+            kafka: try Runtime.kafka(common, bootstrapServers: bootstrapServers), config: config,
+            dataDirectory: common.dataDir, roles: .all)
+        try await Runtime.serve(settings, label: "xsell.run")
+        embedded?.shutdown()
+    }
+}
+
+/// `xsell serve`.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Answer recommendation requests from the projection of the event log (written by `xsell ingest`)."
+    )
+
+    @OptionGroup var common: CommonOptions
+
+    func run() async throws {
+        let settings = NodeSettings(
+            kafka: try Runtime.kafka(common, bootstrapServers: try Runtime.requireBootstrapServers(common)),
+            config: try Runtime.config(common), dataDirectory: common.dataDir, roles: .serve)
+        try await Runtime.serve(settings, label: "xsell.serve")
+    }
+}
+
+/// `xsell ingest`.
+struct Ingest: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Consume events from Kafka into the append-only event log (dead letters for bad input)."
+    )
+
+    @OptionGroup var common: CommonOptions
+
+    func run() async throws {
+        let settings = NodeSettings(
+            kafka: try Runtime.kafka(common, bootstrapServers: try Runtime.requireBootstrapServers(common)),
+            config: try Runtime.config(common), dataDirectory: common.dataDir, roles: .ingest)
+        try await Runtime.serve(settings, label: "xsell.ingest")
+    }
+}
+
+extension Runtime {
+    /// Starts a node for `settings`, announces readiness on standard output, runs until a signal.
+    static func serve(_ settings: NodeSettings, label: String) async throws {
+        try ensureDirectory(settings.dataDirectory)
+        let node = try Node(settings: settings, logger: logger(label))
+        try await node.start()
+        print("xsell ready: roles \(settings.roles.names.joined(separator: "+")), data in \(settings.dataDirectory)")
+        fflush(stdout)
+        try await node.run()
     }
 }
