@@ -48,7 +48,7 @@ struct KafkaBench: AsyncParsableCommand {
 
     @OptionGroup var brokers: BrokerOptions
     @Option(help: "Messages per run (the mock cluster keeps only ~5 MB per partition: stay below that).")
-    var messages: Int = 60_000
+    var messages: Int = 40_000
     @Option(help: "Message size in bytes.") var size: Int = 200
 
     func run() async throws {
