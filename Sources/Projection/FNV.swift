@@ -1,0 +1,47 @@
+/// 64-bit FNV-1a, the projection's deterministic hash (feature buckets, fingerprints, digests).
+/// Unlike `Hasher` it is not seeded per process, so the same bytes always give the same value.
+public struct FNV1a64: Sendable, Equatable {
+    /// The FNV-1a 64 offset basis.
+    public static let offsetBasis: UInt64 = 0xcbf2_9ce4_8422_2325
+    /// The FNV-1a 64 prime.
+    public static let prime: UInt64 = 0x0000_0100_0000_01b3
+
+    /// The hash of everything combined so far.
+    public private(set) var value: UInt64 = offsetBasis
+
+    /// A hasher over no bytes yet.
+    public init() {}
+
+    /// Mixes in `bytes`.
+    public mutating func combine(bytes: some Sequence<UInt8>) {
+        var h = value
+        for b in bytes {
+            h ^= UInt64(b)
+            h = h &* Self.prime
+        }
+        value = h
+    }
+
+    /// Mixes in the UTF-8 bytes of `text` followed by a 0 separator (so `"ab","c"` ≠ `"a","bc"`).
+    public mutating func combine(_ text: String) {
+        combine(bytes: text.utf8)
+        combine(bytes: CollectionOfOne(0))
+    }
+
+    /// Mixes in `v` as 8 little-endian bytes.
+    public mutating func combine(_ v: UInt64) {
+        var h = value
+        for shift in stride(from: 0, to: 64, by: 8) {
+            h ^= (v >> UInt64(shift)) & 0xff
+            h = h &* Self.prime
+        }
+        value = h
+    }
+
+    /// The FNV-1a 64 hash of `bytes`.
+    public static func hash(_ bytes: some Sequence<UInt8>) -> UInt64 {
+        var h = FNV1a64()
+        h.combine(bytes: bytes)
+        return h.value
+    }
+}

@@ -1,0 +1,86 @@
+/// One exposure of an offer to a customer: an offer returned to a treatment-arm customer or an
+/// eligible candidate of a control-arm decision.
+struct Exposure: Sendable, Equatable {
+    /// The decision's `eventId` (unique per offer within a ledger).
+    var decisionId: String
+    /// Event time of the decision, ms.
+    var at: Int64
+    /// Treatment or control arm.
+    var treated: Bool
+    /// The decision's flow, for the experiment report.
+    var flowKey: String
+    /// The feature snapshot; emptied once the example is committed to the offer's learner.
+    var x: [Double]
+    /// The label the learner has, once committed (its window has closed in event time).
+    var committed: Double?
+}
+
+/// A conversion or an explicit negative outcome, by event time.
+struct Mark: Sendable, Equatable {
+    /// The interaction's `eventId`.
+    var eventId: String
+    /// Event time, ms.
+    var at: Int64
+}
+
+/// Everything that decides the labels of one customer × offer pair.
+struct Ledger: Sendable, Equatable {
+    /// Sorted by `(at, decisionId)`.
+    var exposures: [Exposure] = []
+    /// Sorted by `(at, eventId)`.
+    var conversions: [Mark] = []
+    /// Sorted by `(at, eventId)`.
+    var negatives: [Mark] = []
+
+    var isEmpty: Bool { exposures.isEmpty && conversions.isEmpty && negatives.isEmpty }
+
+    mutating func insert(_ e: Exposure) {
+        let i = exposures.firstIndex { ($0.at, $0.decisionId) > (e.at, e.decisionId) } ?? exposures.count
+        exposures.insert(e, at: i)
+    }
+
+    static func insert(_ m: Mark, into marks: inout [Mark]) {
+        let i = marks.firstIndex { ($0.at, $0.eventId) > (m.at, m.eventId) } ?? marks.count
+        marks.insert(m, at: i)
+    }
+
+    /// The labels of `exposures` as a function of the ledger's events and the log clock only
+    /// (never of arrival order). Events are swept in event time (ties: exposures, then
+    /// negatives, then conversions, each by id); a negative or a conversion at `t` closes the
+    /// latest still-open exposure with `at ≤ t < at + window` with 0 or 1; an exposure still
+    /// open once `at + window ≤ clock` is 0; otherwise its label is not known yet (`nil`).
+    func labels(windowMillis w: Int64, clockMillis clock: Int64) -> [Double?] {
+        var labels = [Double?](repeating: nil, count: exposures.count)
+        var seen = 0  // exposures with at ≤ current event time
+        var n = 0, c = 0
+        while n < negatives.count || c < conversions.count {
+            let takeNegative =
+                c == conversions.count
+                || (n < negatives.count && negatives[n].at <= conversions[c].at)
+            let t = takeNegative ? negatives[n].at : conversions[c].at
+            while seen < exposures.count && exposures[seen].at <= t { seen += 1 }
+            var i = seen - 1
+            var pick = -1
+            while i >= 0 && t < exposures[i].at + w {  // sorted: earlier ones closed too
+                if labels[i] == nil {
+                    pick = i
+                    break
+                }
+                i -= 1
+            }
+            if pick >= 0 { labels[pick] = takeNegative ? 0 : 1 }
+            if takeNegative { n += 1 } else { c += 1 }
+        }
+        for i in exposures.indices where labels[i] == nil && exposures[i].at + w <= clock { labels[i] = 0 }
+        return labels
+    }
+
+    /// Drops what can no longer change a label of an exposure inside the horizon: exposures and
+    /// marks with `at + window ≤ cutoff` (see docs/adr/0003-projection.md for why this never
+    /// changes the labels of what is kept).
+    mutating func prune(cutoffMillis cutoff: Int64, windowMillis w: Int64) {
+        if let first = exposures.first, first.at + w <= cutoff { exposures.removeAll { $0.at + w <= cutoff } }
+        if let first = conversions.first, first.at + w <= cutoff { conversions.removeAll { $0.at + w <= cutoff } }
+        if let first = negatives.first, first.at + w <= cutoff { negatives.removeAll { $0.at + w <= cutoff } }
+    }
+}

@@ -1,0 +1,244 @@
+import Learning
+import XSellCore
+
+/// The projection: a pure, deterministic fold of the event log (SPEC §6, DESIGN property 2).
+///
+/// `apply` folds log records in log order. It reads no clock, does no I/O and draws no random
+/// numbers; its only clock is the log's event-time clock, the largest `occurredAt` seen. The
+/// labelling and learning rules make the result independent of arrival order within the
+/// horizon (see docs/adr/0003-projection.md):
+///
+/// * an exposure is committed to its offer's learner when the log clock passes the end of its
+///   attribution window, labelled by the event-time rule of the customer × offer ledger;
+/// * learners learn committed examples in `(exposure time, decision id)` order; an example that
+///   arrives out of that order, or a label revised by a late event, is learned by rebuilding
+///   the offer's model from its stored examples at the next `settle()` (done automatically
+///   whenever the log clock enters a new UTC day);
+/// * profile attributes and holdings are last-writer-wins by event time.
+public struct ProjectionState: Sendable {
+    /// What the fold needs from the configuration.
+    public let settings: ProjectionSettings
+    /// The position after the last applied log record (records below it are skipped).
+    public internal(set) var nextPosition: UInt64 = 0
+    /// The log's event-time clock: the largest `occurredAt` seen, ms (`nil` before any event).
+    public internal(set) var clockMillis: Int64?
+    /// Start of the clock's UTC day minus the horizon; older entries are dropped.
+    var cutoffMillis: Int64?
+    var customers: [String: CustomerRecord] = [:]
+    var learners: [String: OfferLearner]
+    var experiments: [ExperimentKey: ArmCounts] = [:]
+    var pending = PendingQueue()
+
+    /// An empty projection for `config`.
+    public init(config: XSellConfig) {
+        self.init(settings: ProjectionSettings(config: config))
+    }
+
+    /// An empty projection with these settings.
+    public init(settings: ProjectionSettings) {
+        self.settings = settings
+        var learners: [String: OfferLearner] = [:]
+        for id in settings.offers.keys {
+            learners[id] = OfferLearner(
+                model: UpliftModel(inputDimension: settings.encoder.dimension, parameters: settings.uplift))
+        }
+        self.learners = learners
+    }
+
+    /// The feature state of `customerId`, or `nil` if the log never mentioned the customer.
+    public func customer(_ customerId: String) -> CustomerState? { customers[customerId]?.state }
+
+    /// How many customers the projection knows.
+    public var customerCount: Int { customers.count }
+
+    /// Whether every learner satisfies its invariant (no rebuild pending).
+    public var isSettled: Bool { !learners.values.contains { $0.stale } }
+
+    /// Folds one log record. Records whose `position` is below `nextPosition` were already
+    /// applied (for example by the snapshot the state was loaded from) and are skipped.
+    /// - Returns: whether the record was applied.
+    @discardableResult
+    public mutating func apply(_ event: DomainEvent, position: UInt64) -> Bool {
+        guard position >= nextPosition else { return false }
+        nextPosition = position + 1
+        let newDay = advanceClock(to: event.occurredAt.millisecondsSinceEpoch)
+        switch event {
+        case .profile(let e): applyProfile(e)
+        case .decision(let e): applyDecision(e)
+        case .interaction(let e): applyInteraction(e)
+        }
+        commitDue()
+        if newDay { settle() }
+        return true
+    }
+
+    /// Rebuilds the models of learners marked stale by late or revised examples, restoring the
+    /// invariant that each model is the ordered fold of its examples. Idempotent; `apply` calls
+    /// it when the log clock enters a new day, callers may call it after a batch or a replay.
+    public mutating func settle() {
+        for i in learners.values.indices where learners.values[i].stale {
+            learners.values[i].settle(clockMillis: clockMillis)
+        }
+    }
+
+    // MARK: - Clock and horizon
+
+    /// Moves the clock forward; on a new UTC day, drops what fell behind the horizon.
+    private mutating func advanceClock(to t: Int64) -> Bool {
+        if let c = clockMillis, t <= c { return false }
+        clockMillis = t
+        for i in learners.values.indices { learners.values[i].model.advance(toMillis: t) }
+        let day = Timestamp.millisecondsPerDay
+        let dayStart = (t / day - (t % day < 0 ? 1 : 0)) * day
+        let cutoff = dayStart - settings.horizonMillis
+        guard cutoff != cutoffMillis else { return false }
+        cutoffMillis = cutoff
+        let w = settings.windowMillis
+        for i in customers.values.indices { customers.values[i].prune(cutoffMillis: cutoff, windowMillis: w) }
+        let keep = exampleFloor
+        for i in learners.values.indices { learners.values[i].prune(olderThan: keep) }
+        return true
+    }
+
+    /// Examples before this cannot be in any live model generation (day-aligned, so the stored
+    /// set does not depend on when the clock moved).
+    private var exampleFloor: Int64 {
+        (cutoffMillis ?? .min / 2) + settings.horizonMillis - settings.exampleRetentionMillis
+    }
+
+    /// Whether an event at `at` can still change a label (`at + window > cutoff`).
+    private func acceptsLearning(at: Int64) -> Bool {
+        guard let cutoff = cutoffMillis else { return true }
+        return at + settings.windowMillis > cutoff
+    }
+
+    /// Whether an event at `at` is kept in the contact and outcome history.
+    private func keepsHistory(at: Int64) -> Bool {
+        guard let cutoff = cutoffMillis else { return true }
+        return at >= cutoff
+    }
+
+    // MARK: - Events
+
+    private mutating func applyProfile(_ e: ProfileEvent) {
+        let at = e.occurredAt.millisecondsSinceEpoch
+        var record = customers.removeValue(forKey: e.customerId) ?? CustomerRecord(customerId: e.customerId)
+        for (name, value) in e.attributes { record.set(name, to: value, at: at) }
+        customers[e.customerId] = record
+    }
+
+    private mutating func applyDecision(_ d: DecisionEvent) {
+        let at = d.occurredAt.millisecondsSinceEpoch
+        guard acceptsLearning(at: at) else { return }
+        var record = customers.removeValue(forKey: d.customerId) ?? CustomerRecord(customerId: d.customerId)
+        defer { customers[d.customerId] = record }
+        guard record.seen[d.eventId] == nil else { return }
+        record.seen[d.eventId] = at
+        let treated = d.arm == .treatment
+        let offers = Self.unique(treated ? d.decisions.map(\.offerId) : d.candidates)
+        if treated && keepsHistory(at: at) && !settings.explicitImpressionChannels.contains(d.channel) {
+            for offerId in offers {
+                record.insert(Contact(eventId: d.eventId, offerId: offerId, channel: d.channel, at: d.occurredAt, kind: .decision))
+            }
+        }
+        let learned = offers.filter { settings.offers[$0] != nil }
+        guard !learned.isEmpty else { return }
+        let x = settings.encoder.encode(d.features ?? record.state.attributes)
+        for offerId in learned {
+            record.ledgers[offerId, default: Ledger()].insert(
+                Exposure(decisionId: d.eventId, at: at, treated: treated, flowKey: d.decisionFlowKey, x: x))
+            pending.insert(PendingExposure(
+                windowEnd: at + settings.windowMillis, at: at, decisionId: d.eventId,
+                offerId: offerId, customerId: d.customerId))
+            relabel(&record, offerId: offerId)
+        }
+    }
+
+    private mutating func applyInteraction(_ e: InteractionEvent) {
+        let at = e.occurredAt.millisecondsSinceEpoch
+        let offer = settings.offers[e.offerId]
+        let holding = e.outcome == .conversion ? offer?.holding : nil
+        guard acceptsLearning(at: at) || holding != nil else { return }
+        var record = customers.removeValue(forKey: e.customerId) ?? CustomerRecord(customerId: e.customerId)
+        defer { customers[e.customerId] = record }
+        if let holding { record.set(holding, to: .boolean(true), at: at) }
+        guard acceptsLearning(at: at), record.seen[e.eventId] == nil else { return }
+        record.seen[e.eventId] = at
+        if keepsHistory(at: at) {
+            record.insert(OutcomeRecord(eventId: e.eventId, offerId: e.offerId, channel: e.channel, outcome: e.outcome, at: e.occurredAt))
+            if e.outcome == .impression && settings.explicitImpressionChannels.contains(e.channel) {
+                record.insert(Contact(eventId: e.eventId, offerId: e.offerId, channel: e.channel, at: e.occurredAt, kind: .impression))
+            }
+        }
+        guard offer != nil, e.outcome == .conversion || e.outcome.isNegative else { return }
+        let mark = Mark(eventId: e.eventId, at: at)
+        if e.outcome == .conversion {
+            Ledger.insert(mark, into: &record.ledgers[e.offerId, default: Ledger()].conversions)
+        } else {
+            Ledger.insert(mark, into: &record.ledgers[e.offerId, default: Ledger()].negatives)
+        }
+        relabel(&record, offerId: e.offerId)
+    }
+
+    // MARK: - Labels and learning
+
+    /// Re-derives the labels of `offerId`'s ledger and revises committed examples whose label
+    /// a late event changed.
+    private mutating func relabel(_ record: inout CustomerRecord, offerId: String) {
+        guard let clock = clockMillis, let ledger = record.ledgers[offerId],
+              ledger.exposures.contains(where: { $0.committed != nil }) else { return }
+        let labels = ledger.labels(windowMillis: settings.windowMillis, clockMillis: clock)
+        for (i, exposure) in ledger.exposures.enumerated() {
+            guard let old = exposure.committed, let new = labels[i], new != old else { continue }
+            record.ledgers[offerId]!.exposures[i].committed = new
+            learners[offerId]?.revise(decisionId: exposure.decisionId, y: new)
+            count(exposure, offerId: offerId, y: old, sign: -1)
+            count(exposure, offerId: offerId, y: new, sign: 1)
+        }
+    }
+
+    /// Commits, in canonical order, every exposure whose attribution window has closed.
+    private mutating func commitDue() {
+        guard let clock = clockMillis else { return }
+        for p in pending.popDue(atMillis: clock) {
+            guard var record = customers.removeValue(forKey: p.customerId) else { continue }
+            defer { customers[p.customerId] = record }
+            guard let ledger = record.ledgers[p.offerId],
+                  let i = ledger.exposures.firstIndex(where: { $0.decisionId == p.decisionId }) else { continue }
+            let exposure = ledger.exposures[i]
+            let y = ledger.labels(windowMillis: settings.windowMillis, clockMillis: clock)[i] ?? 0
+            record.ledgers[p.offerId]!.exposures[i].committed = y
+            record.ledgers[p.offerId]!.exposures[i].x = []
+            if exposure.at >= exampleFloor {
+                learners[p.offerId]?.commit(
+                    Example(decisionId: exposure.decisionId, at: exposure.at, x: exposure.x, treated: exposure.treated, y: y))
+            }
+            count(exposure, offerId: p.offerId, y: y, sign: 1)
+        }
+    }
+
+    private mutating func count(_ e: Exposure, offerId: String, y: Double, sign: Int) {
+        let key = ExperimentKey(flowKey: e.flowKey, offerId: offerId)
+        let converted = y >= 0.5 ? sign : 0
+        if e.treated {
+            experiments[key, default: ArmCounts()].treated += sign
+            experiments[key, default: ArmCounts()].treatedConversions += converted
+        } else {
+            experiments[key, default: ArmCounts()].control += sign
+            experiments[key, default: ArmCounts()].controlConversions += converted
+        }
+    }
+
+    private static func unique(_ ids: [String]) -> [String] {
+        var seen = Set<String>()
+        return ids.filter { seen.insert($0).inserted }
+    }
+}
+
+/// A flow × offer pair of the experiment report.
+struct ExperimentKey: Sendable, Hashable, Comparable {
+    var flowKey: String
+    var offerId: String
+
+    static func < (a: ExperimentKey, b: ExperimentKey) -> Bool { (a.flowKey, a.offerId) < (b.flowKey, b.offerId) }
+}
