@@ -105,3 +105,17 @@ enum Fixture {
         return (response, event, contacts)
     }
 }
+
+extension Fixture {
+    static let enricher = Enricher(schema: schema, channels: channels)
+
+    /// The enrich stage's output for a customer with these attributes, history and request attributes.
+    static func enriched(
+        _ attributes: [String: AttributeValue] = [:], requestAttributes: [String: AttributeValue]? = nil,
+        contacts: [Contact] = [], outcomes: [OutcomeRecord] = [], pending: [Contact] = [], now: Timestamp = now
+    ) -> EnrichedCustomer {
+        enricher.enrich(
+            customer: customer(attributes, contacts: contacts, outcomes: outcomes),
+            request: request(attributes: requestAttributes), pendingContacts: pending, now: now)
+    }
+}
