@@ -1,0 +1,106 @@
+import Projection
+import XSellCore
+
+/// Why a contact policy blocks an offer.
+public struct PolicyBlock: Sendable, Hashable {
+    /// The policy's name.
+    public var policy: String
+    /// Human-readable reason, e.g. `2 contacts (offer) in the last 24h reach maxPerDay 2`.
+    public var reason: String
+
+    /// Creates a block.
+    public init(policy: String, reason: String) {
+        self.policy = policy
+        self.reason = reason
+    }
+}
+
+/// The contact_policy stage: drops offers a policy blocks, judged on the contact history and
+/// outcomes before this decision (see ``CountingWindow`` for the period semantics).
+///
+/// A cap blocks an offer when the contacts already counted reach its maximum, so one more would
+/// exceed it. Each offer is judged against the history alone: a decision that returns several
+/// offers counts as several contacts from the next decision on.
+public struct ContactPolicyStage: Sendable {
+    /// The policies, in configuration order.
+    public let policies: [ContactPolicy]
+
+    /// Creates the stage.
+    public init(policies: [ContactPolicy]) {
+        self.policies = policies
+    }
+
+    /// The first policy that blocks `offerId` on `channel` for `customer` at `now`, or `nil`.
+    public func block(offerId: String, channel: String, customer: EnrichedCustomer, now: Timestamp) -> PolicyBlock? {
+        for policy in policies where policy.channel.map({ $0 == channel }) ?? true {
+            if let reason = reason(policy.rule, offerId: offerId, channel: channel, customer: customer, now: now) {
+                return PolicyBlock(policy: policy.name, reason: reason)
+            }
+        }
+        return nil
+    }
+
+    private func reason(
+        _ rule: ContactPolicyRule, offerId: String, channel: String, customer: EnrichedCustomer, now: Timestamp
+    ) -> String? {
+        let contacts = customer.contacts
+        switch rule {
+        case .frequencyCap(let cap):
+            if let only = cap.offer, only != offerId { return nil }
+            let limits: [(max: Int?, field: String, label: String, days: Int)] = [
+                (cap.maxPerDay, "maxPerDay", "24h", 1), (cap.maxPerWeek, "maxPerWeek", "7 days", 7),
+                (cap.maxPerMonth, "maxPerMonth", "30 days", 30),
+            ]
+            for limit in limits {
+                guard let max = limit.max else { continue }
+                let bound = CountingWindow.days(limit.days).lowerBound(at: now)
+                let count = contacts.count { bound.admits($0.at) && cap.scope.covers($0, offerId: offerId, channel: channel) }
+                if count >= max {
+                    return "\(count) contacts (\(cap.scope.rawValue)) in the last \(limit.label) reach \(limit.field) \(max)"
+                }
+            }
+            return nil
+        case .customerTotalCap(let cap):
+            let bound = CountingWindow.calendar(CalendarPeriod(cap.periodType)).lowerBound(at: now)
+            let count = contacts.count { bound.admits($0.at) }
+            guard count >= cap.maxTotal else { return nil }
+            return "\(count) contacts since \(bound.instant) reach maxTotal \(cap.maxTotal) (\(cap.periodType.rawValue))"
+        case .cooldown(let cooldown):
+            if let only = cooldown.offer, only != offerId { return nil }
+            let bound = CountingWindow.hours(cooldown.hours).lowerBound(at: now)
+            guard let last = contacts.last(where: { bound.admits($0.at) && cooldown.scope.covers($0, offerId: offerId, channel: channel) })
+            else { return nil }
+            return "contact (\(cooldown.scope.rawValue)) at \(last.at) is within the \(JSONValue.number(cooldown.hours))h cooldown"
+        case .outcomeBased(let policy):
+            let bound = CountingWindow.days(policy.suppressForDays).lowerBound(at: now)
+            guard let hit = customer.outcomes.last(where: {
+                bound.admits($0.at) && policy.outcomes.contains($0.outcome)
+                    && policy.scope.covers(offerId: $0.offerId, channel: $0.channel, candidate: offerId, requestChannel: channel)
+            }) else { return nil }
+            return "\(hit.outcome.rawValue) on \(hit.offerId) at \(hit.at) suppresses for \(policy.suppressForDays) days"
+        case .mutualExclusion(let exclusion):
+            guard exclusion.offers.contains(offerId) else { return nil }
+            let bound = CountingWindow.days(exclusion.withinDays).lowerBound(at: now)
+            guard let other = contacts.last(where: {
+                $0.offerId != offerId && bound.admits($0.at) && exclusion.offers.contains($0.offerId)
+            }) else { return nil }
+            return "excluded by contact for \(other.offerId) at \(other.at) (within \(exclusion.withinDays) days)"
+        }
+    }
+}
+
+extension PolicyScope {
+    /// Whether `contact` counts towards a policy with this scope judging `offerId` on `channel`.
+    func covers(_ contact: Contact, offerId: String, channel: String) -> Bool {
+        covers(offerId: contact.offerId, channel: contact.channel, candidate: offerId, requestChannel: channel)
+    }
+
+    /// Whether an event about `offerId` on `channel` counts for `candidate` requested on `requestChannel`.
+    func covers(offerId: String, channel: String, candidate: String, requestChannel: String) -> Bool {
+        switch self {
+        case .global: true
+        case .offer: offerId == candidate
+        case .channel: channel == requestChannel
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import XSellCore
+
+/// The span of time in which contacts or outcomes are counted against a policy or metric.
+///
+/// Period semantics (SPEC §3 leaves them open; the configuration has no field to choose):
+/// * **Rolling** windows are used by `frequency_cap` (day = the last 24 h, week = the last 7 × 24 h,
+///   month = the last 30 × 24 h), `cooldown` (`hours`), `outcome_based` (`suppressForDays` × 24 h),
+///   `mutual_exclusion` (`withinDays` × 24 h) and the rolling metrics (`contacts_7d`, …).
+///   A rolling window of length L at `now` holds the instants `t` with `t > now − L`: an event
+///   exactly L ago has just left it.
+/// * **Calendar** periods are used by `customer_total_cap`: `daily` is the UTC day containing
+///   `now`, `weekly` the ISO week (Monday 00:00 UTC onwards), `monthly` the calendar month in UTC.
+///   A calendar period holds the instants `t ≥` its start, so the budget resets at midnight UTC,
+///   on Monday, or on the 1st.
+///
+/// Neither has an upper bound: an event stamped after `now` (a clock a little ahead) still counts,
+/// which errs on the side of contacting less.
+public enum CountingWindow: Sendable, Hashable {
+    /// The last `milliseconds` before `now`.
+    case rolling(milliseconds: Int64)
+    /// The calendar period containing `now`.
+    case calendar(CalendarPeriod)
+
+    /// A rolling window of `hours` hours (fractions allowed).
+    public static func hours(_ hours: Double) -> CountingWindow {
+        .rolling(milliseconds: Int64((hours * 3_600_000).rounded()))
+    }
+
+    /// A rolling window of `days` × 24 h.
+    public static func days(_ days: Int) -> CountingWindow {
+        .rolling(milliseconds: Int64(days) * Timestamp.millisecondsPerDay)
+    }
+
+    /// The earliest instant inside the window at `now`, and whether that instant itself counts.
+    public func lowerBound(at now: Timestamp) -> InstantBound {
+        switch self {
+        case .rolling(let length): InstantBound(instant: now.adding(milliseconds: -length), inclusive: false)
+        case .calendar(let period): InstantBound(instant: period.start(containing: now), inclusive: true)
+        }
+    }
+}
+
+/// A lower bound on instants: `t > instant`, or `t ≥ instant` when `inclusive`.
+public struct InstantBound: Sendable, Hashable {
+    /// The boundary instant.
+    public var instant: Timestamp
+    /// Whether the boundary instant itself is inside.
+    public var inclusive: Bool
+
+    /// Whether `t` lies at or after the bound.
+    @inline(__always)
+    public func admits(_ t: Timestamp) -> Bool {
+        inclusive ? t >= instant : t > instant
+    }
+}
+
+/// A calendar period in UTC.
+public enum CalendarPeriod: Sendable, Hashable {
+    /// A UTC day.
+    case day
+    /// An ISO week, Monday to Sunday.
+    case isoWeek
+    /// A calendar month.
+    case month
+
+    /// The period of a `customer_total_cap`'s `periodType`.
+    public init(_ periodType: PeriodType) {
+        switch periodType {
+        case .daily: self = .day
+        case .weekly: self = .isoWeek
+        case .monthly: self = .month
+        }
+    }
+
+    /// The first instant of the period containing `t`.
+    public func start(containing t: Timestamp) -> Timestamp {
+        let msPerDay = Timestamp.millisecondsPerDay
+        let day = t.millisecondsSinceEpoch >= 0
+            ? t.millisecondsSinceEpoch / msPerDay
+            : (t.millisecondsSinceEpoch - msPerDay + 1) / msPerDay
+        switch self {
+        case .day:
+            return Timestamp(millisecondsSinceEpoch: day * msPerDay)
+        case .isoWeek:
+            // 1970-01-01 was a Thursday: days since the last Monday = (day + 3) mod 7.
+            let sinceMonday = ((day + 3) % 7 + 7) % 7
+            return Timestamp(millisecondsSinceEpoch: (day - sinceMonday) * msPerDay)
+        case .month:
+            // Reuse the RFC 3339 formatter and parser rather than a second calendar algorithm:
+            // "YYYY-MM-" of `t`, then day 01 at midnight.
+            let monthPrefix = t.rfc3339.prefix(8)
+            return Timestamp(rfc3339: monthPrefix + "01T00:00:00Z") ?? Timestamp(millisecondsSinceEpoch: day * msPerDay)
+        }
+    }
+}

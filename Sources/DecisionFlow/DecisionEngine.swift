@@ -1,0 +1,202 @@
+import Learning
+import Projection
+import XSellCore
+
+/// The decision flow of SPEC §4 for one configuration: inventory → enrich → qualify → suppression
+/// → contact_policy → experiment → score → rank → response.
+///
+/// ``decide(request:view:now:ids:pendingContacts:)`` is a pure function of its arguments and the
+/// configuration (no clock, no randomness, no I/O), so the live worker, replay and backtest run
+/// the same code. Everything that depends on the configuration alone (compiled rules, per-channel
+/// weights and relevance, holdout parameters) is computed once, in `init`.
+public struct DecisionEngine: Sendable {
+    /// An active offer with everything its stages need.
+    struct OfferPlan: Sendable {
+        let offer: Offer
+        let qualification: OfferQualification
+        /// R per channel, indexed like `channels`.
+        let relevanceByChannel: [Double]
+    }
+
+    /// A flow with its per-channel scoring resolved.
+    struct FlowPlan: Sendable {
+        let flow: Flow
+        let holdout: HoldoutAssignment
+        /// Indexed like `channels`.
+        let scoringByChannel: [ScoringPlan]
+        let qualifies: Bool
+        let appliesContactPolicies: Bool
+    }
+
+    /// The inventory stage's result: the active offers, in configuration order (`totalCandidates`).
+    let inventory: [OfferPlan]
+    /// Offers that are not active (reported as dropped at inventory when explaining).
+    let inactiveOffers: [Offer]
+    /// Channels by name, with their index into the per-channel tables.
+    let channels: [String: (index: Int, channel: Channel)]
+    let flows: [String: FlowPlan]
+    let enricher: Enricher
+    let contactPolicies: ContactPolicyStage
+
+    /// Compiles `config` (expected to be validated by `ConfigLoader`).
+    public init(config: XSellConfig) {
+        var channels: [String: (index: Int, channel: Channel)] = [:]
+        for (index, channel) in config.channels.enumerated() where channels[channel.name] == nil {
+            channels[channel.name] = (index, channel)
+        }
+        self.channels = channels
+        inventory = config.activeOffers.map { offer in
+            OfferPlan(
+                offer: offer, qualification: OfferQualification(rules: config.rules(forOffer: offer.id)),
+                relevanceByChannel: config.channels.map { offer.relevance(on: $0.name) })
+        }
+        inactiveOffers = config.offers.filter { $0.status != .active }
+        var flows: [String: FlowPlan] = [:]
+        for flow in config.flows where flows[flow.key] == nil {
+            flows[flow.key] = FlowPlan(
+                flow: flow, holdout: HoldoutAssignment(flow.experiment),
+                scoringByChannel: config.channels.map { ScoringPlan(scoreNode: flow.score, channel: $0.name) },
+                qualifies: flow.includes(.qualify), appliesContactPolicies: flow.includes(.contactPolicy))
+        }
+        self.flows = flows
+        enricher = Enricher(schema: config.schema, channels: config.channels)
+        contactPolicies = ContactPolicyStage(policies: config.contactPolicies)
+    }
+
+    /// Decides `request` for the customer seen through `view` at `now`.
+    ///
+    /// - Parameters:
+    ///   - ids: the ids of the reply and the decision event, chosen by the caller.
+    ///   - pendingContacts: the caller's own recent decisions' contacts that `view` may not
+    ///     reflect yet (read-your-writes). Those whose event `view.customer` already holds are
+    ///     skipped, so no contact counts twice.
+    public func decide(
+        request: RecommendationRequest, view: some DecisionView, now: Timestamp, ids: DecisionIdentifiers,
+        pendingContacts: [Contact]
+    ) -> DecisionOutcome {
+        guard let flowPlan = flows[request.decisionFlowKey] else {
+            return .rejected(ReplyError(code: .notFound, message: "unknown decisionFlowKey \"\(request.decisionFlowKey)\""))
+        }
+        guard let (channelIndex, channel) = channels[request.channel] else {
+            return .rejected(ReplyError(code: .badRequest, message: "unknown channel \"\(request.channel)\""))
+        }
+        guard channel.status == .active else {
+            return .rejected(ReplyError(code: .badRequest, message: "channel \"\(request.channel)\" is \(channel.status.rawValue)"))
+        }
+        guard !request.customerId.isEmpty else {
+            return .rejected(ReplyError(code: .badRequest, message: "customerId: must not be empty"))
+        }
+        if let limit = request.limit, limit < 1 {
+            return .rejected(ReplyError(code: .badRequest, message: "limit: must be at least 1, got \(limit)"))
+        }
+
+        var funnel = DecisionFunnel(explain: request.explain ?? false, totalCandidates: inventory.count)
+        for offer in inactiveOffers {
+            funnel.drop(offer.id, at: .inventory, reason: "status is \(offer.status.rawValue), inventory loads active offers only")
+        }
+        let customer = enricher.enrich(customer: view.customer, request: request, pendingContacts: pendingContacts, now: now)
+
+        var candidates: [Candidate] = []
+        candidates.reserveCapacity(inventory.count)
+        for (index, plan) in inventory.enumerated() {
+            var candidate = Candidate(offerIndex: index)
+            if flowPlan.qualifies {
+                if plan.qualification.needsPropensity { candidate.askLearner(view, offerId: plan.offer.id, features: customer.features) }
+                switch plan.qualification.qualify(customer: customer, propensity: candidate.estimate?.propensity.value) {
+                case .eligible(let fit): candidate.fitMultiplier = fit
+                case .ineligible(let rule, let observed):
+                    funnel.drop(plan.offer.id, at: .qualify, rule: rule.rule.name, reason: rule.reason(observed: observed))
+                    continue
+                }
+            }
+            candidates.append(candidate)
+        }
+        funnel.afterQualification = candidates.count
+
+        candidates.removeAll { candidate in
+            let offer = inventory[candidate.offerIndex].offer
+            guard let holding = offer.holding, customer.value(of: holding, from: .customer) == .boolean(true) else { return false }
+            funnel.drop(offer.id, at: .suppression, reason: "customer already holds it (\(holding) is true)")
+            return true
+        }
+        funnel.afterSuppression = candidates.count
+
+        if flowPlan.appliesContactPolicies {
+            candidates.removeAll { candidate in
+                let offerId = inventory[candidate.offerIndex].offer.id
+                guard let block = contactPolicies.block(offerId: offerId, channel: channel.name, customer: customer, now: now)
+                else { return false }
+                funnel.drop(offerId, at: .contactPolicy, rule: block.policy, reason: block.reason)
+                return true
+            }
+        }
+        funnel.afterContactPolicy = candidates.count
+        let eligibleOfferIds = candidates.map { inventory[$0.offerIndex].offer.id }
+
+        let arm = flowPlan.holdout.arm(flowKey: flowPlan.flow.key, customerId: request.customerId)
+        let returned: [Candidate]
+        var scoring = flowPlan.scoringByChannel[channelIndex]
+        if arm == .control && flowPlan.flow.experiment.controlGroupAction == .noOffers {
+            for offerId in eligibleOfferIds {
+                funnel.drop(offerId, at: .experiment, reason: "control arm (holdout, controlGroupAction no_offers)")
+            }
+            returned = []
+        } else {
+            if arm == .control {
+                scoring = .priorityOnly
+            } else if scoring.needsLearner {
+                for i in candidates.indices where !candidates[i].learnerAsked {
+                    candidates[i].askLearner(view, offerId: inventory[candidates[i].offerIndex].offer.id, features: customer.features)
+                }
+                if candidates.contains(where: { $0.estimate == nil }) {
+                    funnel.degradedScoring = true
+                    scoring = .priorityOnly
+                }
+            }
+            for i in candidates.indices {
+                let plan = inventory[candidates[i].offerIndex]
+                candidates[i].terms = ScoringPlan.terms(
+                    offer: plan.offer, relevance: plan.relevanceByChannel[channelIndex],
+                    fitMultiplier: candidates[i].fitMultiplier, estimate: candidates[i].estimate)
+                candidates[i].score = candidates[i].terms.score(weights: scoring.weights)
+            }
+            let limit = request.limit ?? flowPlan.flow.rank.maxCandidates
+            let ranked = RankKey.rank(candidates, limit: limit) { candidate in
+                let offer = inventory[candidate.offerIndex].offer
+                return RankKey(score: candidate.score, priority: offer.priority, offerId: offer.id)
+            }
+            for (position, candidate) in ranked.cut.enumerated() {
+                funnel.drop(
+                    inventory[candidate.offerIndex].offer.id, at: .rank,
+                    reason: "ranked \(limit + position + 1), below the limit of \(limit)")
+            }
+            returned = ranked.kept
+        }
+
+        return assemble(
+            request: request, flow: flowPlan.flow, channel: channel.name, arm: arm, now: now, ids: ids,
+            customer: customer, eligibleOfferIds: eligibleOfferIds, returned: returned, weights: scoring.weights,
+            funnel: funnel)
+    }
+}
+
+/// One offer moving through the stages of one decision.
+struct Candidate {
+    /// Index into ``DecisionEngine/inventory``.
+    let offerIndex: Int
+    var fitMultiplier = 1.0
+    /// Whether the learners were asked for this offer (an unanswered ask leaves `estimate` nil).
+    private(set) var learnerAsked = false
+    private(set) var estimate: OfferEstimate?
+    var terms = ScoreTerms(propensity: 0, relevance: 0, impact: 0, emphasis: 0, upliftFactor: 1, fitMultiplier: 1)
+    var score = 0.0
+
+    init(offerIndex: Int) {
+        self.offerIndex = offerIndex
+    }
+
+    mutating func askLearner(_ view: some DecisionView, offerId: String, features: [String: AttributeValue]) {
+        estimate = view.estimate(offerId: offerId, features: features)
+        learnerAsked = true
+    }
+}

@@ -1,0 +1,146 @@
+import Projection
+import XSellCore
+
+/// The rolling contact and outcome metrics of a customer at the decision instant (SPEC §3
+/// `metric_condition`). All windows are rolling (see ``CountingWindow``).
+public struct RollingMetrics: Sendable, Hashable {
+    /// Contacts in the last 7 × 24 h.
+    public var contacts7d: Int
+    /// Contacts in the last 30 × 24 h.
+    public var contacts30d: Int
+    /// Impressions in the last 30 × 24 h: explicit impressions, plus decision contacts on
+    /// channels whose `impressionMode` is `implicit` (returning the offer was the impression).
+    public var impressions30d: Int
+    /// `conversion` outcomes in the last 90 × 24 h.
+    public var conversions90d: Int
+    /// Whole days (rounded down) since the latest contact; `nil` when never contacted.
+    public var daysSinceLastContact: Int?
+
+    /// Creates metrics.
+    public init(contacts7d: Int, contacts30d: Int, impressions30d: Int, conversions90d: Int, daysSinceLastContact: Int?) {
+        self.contacts7d = contacts7d
+        self.contacts30d = contacts30d
+        self.impressions30d = impressions30d
+        self.conversions90d = conversions90d
+        self.daysSinceLastContact = daysSinceLastContact
+    }
+
+    /// Computes the metrics from a contact history and outcomes at `now`.
+    /// - Parameter implicitImpressionChannels: channels where a decision contact is an impression.
+    public init(contacts: [Contact], outcomes: [OutcomeRecord], now: Timestamp, implicitImpressionChannels: Set<String>) {
+        let week = CountingWindow.days(7).lowerBound(at: now)
+        let month = CountingWindow.days(30).lowerBound(at: now)
+        let quarter = CountingWindow.days(90).lowerBound(at: now)
+        var contacts7d = 0, contacts30d = 0, impressions30d = 0, conversions90d = 0
+        var latest: Timestamp?
+        for contact in contacts {
+            if latest.map({ contact.at > $0 }) ?? true { latest = contact.at }
+            guard month.admits(contact.at) else { continue }
+            contacts30d += 1
+            if week.admits(contact.at) { contacts7d += 1 }
+            if contact.kind == .impression || implicitImpressionChannels.contains(contact.channel) { impressions30d += 1 }
+        }
+        for record in outcomes where record.outcome == .conversion && quarter.admits(record.at) {
+            conversions90d += 1
+        }
+        let daysSince = latest.map { Int((now.millisecondsSinceEpoch - $0.millisecondsSinceEpoch) / Timestamp.millisecondsPerDay) }
+        self.init(
+            contacts7d: contacts7d, contacts30d: contacts30d, impressions30d: impressions30d,
+            conversions90d: conversions90d, daysSinceLastContact: daysSince.map { max(0, $0) })
+    }
+
+    /// The value of `metric`, or `nil` when it is undefined (never contacted).
+    public func value(of metric: RollingMetric) -> Double? {
+        switch metric {
+        case .contacts7d: Double(contacts7d)
+        case .contacts30d: Double(contacts30d)
+        case .impressions30d: Double(impressions30d)
+        case .conversions90d: Double(conversions90d)
+        case .daysSinceLastContact: daysSinceLastContact.map(Double.init)
+        }
+    }
+}
+
+/// The enrich stage's result: everything the later stages read about the customer.
+public struct EnrichedCustomer: Sendable {
+    /// Profile attributes from the feature state (holdings included).
+    public var profile: [String: AttributeValue]
+    /// The request's `attributes`.
+    public var requestAttributes: [String: AttributeValue]
+    /// The contact history: the state's contacts, then the caller's pending contacts that the
+    /// state does not hold yet.
+    public var contacts: [Contact]
+    /// Recorded outcomes.
+    public var outcomes: [OutcomeRecord]
+    /// Rolling metrics at the decision instant.
+    public var metrics: RollingMetrics
+    /// The feature snapshot `x` of this decision: the schema fields (except the unique key) of
+    /// the profile, with request attributes of the same name overriding them.
+    public var features: [String: AttributeValue]
+
+    /// The value `reference` reads, or `nil` when missing or null. `customer.X` is the request's
+    /// `X` when the request carries it (request attributes override), else the profile's;
+    /// `request.X` is the request's only.
+    public func value(of reference: AttributeReference) -> AttributeValue? {
+        value(of: reference.name, from: reference.source)
+    }
+
+    /// The value of attribute `name` read from `source`, or `nil` when missing or null.
+    public func value(of name: String, from source: AttributeSource) -> AttributeValue? {
+        let found: AttributeValue? = switch source {
+        case .customer: requestAttributes[name] ?? profile[name]
+        case .request: requestAttributes[name]
+        }
+        if case .null = found { return nil }
+        return found
+    }
+}
+
+/// The enrich stage: builds an ``EnrichedCustomer`` from the feature state, the request and the
+/// caller's not-yet-folded decisions.
+public struct Enricher: Sendable {
+    /// Schema fields that go into the feature snapshot (all but the unique key).
+    public let featureFields: Set<String>
+    /// Channels whose decision contacts count as impressions.
+    public let implicitImpressionChannels: Set<String>
+
+    /// Creates the stage for a schema and channel set.
+    public init(schema: CustomerSchema, channels: [Channel]) {
+        featureFields = Set(schema.fields.filter { !$0.isUnique }.map(\.name))
+        implicitImpressionChannels = Set(channels.filter { $0.impressionMode == .implicit }.map(\.name))
+    }
+
+    /// Enriches `customer` (nil for a customer never seen) for `request` at `now`.
+    ///
+    /// Read-your-writes: every contact of `pendingContacts` counts at once, unless the state
+    /// already holds contacts of its event (it came back through the log), so none counts twice.
+    public func enrich(
+        customer: CustomerState?, request: RecommendationRequest, pendingContacts: [Contact], now: Timestamp
+    ) -> EnrichedCustomer {
+        let profile = customer?.attributes ?? [:]
+        let requestAttributes = request.attributes ?? [:]
+        let contacts = Self.contactHistory(stored: customer?.contacts ?? [], pending: pendingContacts)
+        let outcomes = customer?.outcomes ?? []
+        return EnrichedCustomer(
+            profile: profile, requestAttributes: requestAttributes, contacts: contacts, outcomes: outcomes,
+            metrics: RollingMetrics(
+                contacts: contacts, outcomes: outcomes, now: now, implicitImpressionChannels: implicitImpressionChannels),
+            features: features(profile: profile, requestAttributes: requestAttributes))
+    }
+
+    /// `stored`, followed by the contacts of `pending` whose event `stored` does not contain.
+    public static func contactHistory(stored: [Contact], pending: [Contact]) -> [Contact] {
+        guard !pending.isEmpty else { return stored }
+        let pendingEvents = Set(pending.map(\.eventId))
+        var folded: Set<String> = []
+        for contact in stored where pendingEvents.contains(contact.eventId) { folded.insert(contact.eventId) }
+        return stored + pending.filter { !folded.contains($0.eventId) }
+    }
+
+    /// The feature snapshot: schema fields only, request values overriding profile values.
+    func features(profile: [String: AttributeValue], requestAttributes: [String: AttributeValue]) -> [String: AttributeValue] {
+        var snapshot = profile.allSatisfy({ featureFields.contains($0.key) }) ? profile : profile.filter { featureFields.contains($0.key) }
+        for (name, value) in requestAttributes where featureFields.contains(name) { snapshot[name] = value }
+        return snapshot
+    }
+}
