@@ -76,7 +76,6 @@ extension Runtime {
         let node = try Node(settings: settings, logger: logger(label))
         try await node.start()
         print("xsell ready: roles \(settings.roles.names.joined(separator: "+")), data in \(settings.dataDirectory)")
-        fflush(stdout)
         try await node.run()
     }
 }

@@ -33,7 +33,7 @@ enum Fixture {
     }
 
     /// An estimate with propensity `p` and CATE `tau` (status ok unless given).
-    static func estimate(p: Double, tau: Double, status: UpliftStatus = .ok, segment: Learning.UpliftSegment = .sureThing) -> OfferEstimate {
+    static func estimate(p: Double, tau: Double, status: UpliftStatus = .ok, segment: XSellCore.UpliftSegment = .sureThing) -> OfferEstimate {
         OfferEstimate(
             propensity: PropensityBreakdown(value: p, source: .model, globalShrunk: p, categoryShrunk: p),
             uplift: UpliftEstimate(
