@@ -14,7 +14,9 @@ import XSellCore
 ///   arrives out of that order, or a label revised by a late event, is learned by rebuilding
 ///   the offer's model from its stored examples at the next `settle()` (done automatically
 ///   whenever the log clock enters a new UTC day);
-/// * profile attributes and holdings are last-writer-wins by event time.
+/// * profile attributes and holdings are last-writer-wins by event time; an exposure of a
+///   decision without a feature snapshot is encoded, when committed, from the attributes as of
+///   the decision's own event time.
 public struct ProjectionState: Sendable {
     /// What the fold needs from the configuration.
     public let settings: ProjectionSettings
@@ -143,7 +145,7 @@ public struct ProjectionState: Sendable {
         }
         let learned = offers.filter { settings.offers[$0] != nil }
         guard !learned.isEmpty else { return }
-        let x = settings.encoder.encode(d.features ?? record.state.attributes)
+        let x = d.features.map(settings.encoder.encode)
         for offerId in learned {
             record.ledgers[offerId, default: Ledger()].insert(
                 Exposure(decisionId: d.eventId, at: at, treated: treated, flowKey: d.decisionFlowKey, x: x))
@@ -208,10 +210,11 @@ public struct ProjectionState: Sendable {
             let exposure = ledger.exposures[i]
             let y = ledger.labels(windowMillis: settings.windowMillis, clockMillis: clock)[i] ?? 0
             record.ledgers[p.offerId]!.exposures[i].committed = y
-            record.ledgers[p.offerId]!.exposures[i].x = []
+            record.ledgers[p.offerId]!.exposures[i].x = nil
             if exposure.at >= exampleFloor {
+                let x = exposure.x ?? settings.encoder.encode(record.attributes(asOf: exposure.at))
                 learners[p.offerId]?.commit(
-                    Example(decisionId: exposure.decisionId, at: exposure.at, x: exposure.x, treated: exposure.treated, y: y))
+                    Example(decisionId: exposure.decisionId, at: exposure.at, x: x, treated: exposure.treated, y: y))
             }
             count(exposure, offerId: p.offerId, y: y, sign: 1)
         }
