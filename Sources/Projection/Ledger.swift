@@ -12,6 +12,8 @@ struct Exposure: Sendable, Equatable {
     /// The encoded feature snapshot of the decision, when it carried one; `nil` for a decision
     /// without one (encoded from the attributes as of `at` when committed) and once committed.
     var x: [Double]?
+    /// Whether the decision carried a feature snapshot (else `x` follows the attribute history).
+    var hasSnapshot: Bool
     /// The label the learner has, once committed (its window has closed in event time).
     var committed: Double?
 }

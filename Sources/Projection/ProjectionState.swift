@@ -126,6 +126,7 @@ public struct ProjectionState: Sendable {
         let at = e.occurredAt.millisecondsSinceEpoch
         var record = customers.removeValue(forKey: e.customerId) ?? CustomerRecord(customerId: e.customerId)
         for (name, value) in e.attributes { record.set(name, to: value, at: at) }
+        reencode(&record, since: at)
         customers[e.customerId] = record
     }
 
@@ -148,7 +149,9 @@ public struct ProjectionState: Sendable {
         let x = d.features.map(settings.encoder.encode)
         for offerId in learned {
             record.ledgers[offerId, default: Ledger()].insert(
-                Exposure(decisionId: d.eventId, at: at, treated: treated, flowKey: d.decisionFlowKey, x: x))
+                Exposure(
+                    decisionId: d.eventId, at: at, treated: treated, flowKey: d.decisionFlowKey, x: x,
+                    hasSnapshot: x != nil))
             pending.insert(PendingExposure(
                 windowEnd: at + settings.windowMillis, at: at, decisionId: d.eventId,
                 offerId: offerId, customerId: d.customerId))
@@ -163,7 +166,10 @@ public struct ProjectionState: Sendable {
         guard acceptsLearning(at: at) || holding != nil else { return }
         var record = customers.removeValue(forKey: e.customerId) ?? CustomerRecord(customerId: e.customerId)
         defer { customers[e.customerId] = record }
-        if let holding { record.set(holding, to: .boolean(true), at: at) }
+        if let holding {
+            record.set(holding, to: .boolean(true), at: at)
+            reencode(&record, since: at)
+        }
         guard acceptsLearning(at: at), record.seen[e.eventId] == nil else { return }
         record.seen[e.eventId] = at
         if keepsHistory(at: at) {
@@ -196,6 +202,16 @@ public struct ProjectionState: Sendable {
             learners[offerId]?.revise(decisionId: exposure.decisionId, y: new)
             count(exposure, offerId: offerId, y: old, sign: -1)
             count(exposure, offerId: offerId, y: new, sign: 1)
+        }
+    }
+
+    /// Re-encodes committed exposures without a feature snapshot at or after `since`: a late
+    /// attribute change alters what their decisions saw.
+    private mutating func reencode(_ record: inout CustomerRecord, since: Int64) {
+        for (offerId, ledger) in record.ledgers {
+            for e in ledger.exposures where !e.hasSnapshot && e.committed != nil && e.at >= since {
+                learners[offerId]?.revise(decisionId: e.decisionId, x: settings.encoder.encode(record.attributes(asOf: e.at)))
+            }
         }
     }
 

@@ -108,6 +108,7 @@ enum SnapshotPayload {
                 w.bool(e.treated)
                 w.string(e.flowKey)
                 w.optional(e.x) { $0.doubles($1) }
+                w.bool(e.hasSnapshot)
                 w.optional(e.committed) { $0.f64($1) }
             }
             for marks in [l.conversions, l.negatives] {
@@ -147,7 +148,7 @@ enum SnapshotPayload {
             l.exposures = try r.array { r throws(SnapshotError) in
                 Exposure(
                     decisionId: try r.string(), at: try r.i64(), treated: try r.bool(), flowKey: try r.string(),
-                    x: try r.optional { r throws(SnapshotError) in try r.doubles() }, committed: try r.optional { r throws(SnapshotError) in try r.f64() })
+                    x: try r.optional { r throws(SnapshotError) in try r.doubles() }, hasSnapshot: try r.bool(), committed: try r.optional { r throws(SnapshotError) in try r.f64() })
             }
             l.conversions = try r.array(readMark)
             l.negatives = try r.array(readMark)
