@@ -47,8 +47,6 @@ struct ByteReader {
         self.offset = offset
     }
 
-    var isAtEnd: Bool { offset == bytes.count }
-
     mutating func u8() throws(SnapshotError) -> UInt8 {
         guard offset < bytes.count else { throw .malformed("unexpected end of data at byte \(offset)") }
         defer { offset += 1 }
