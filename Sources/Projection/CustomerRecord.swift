@@ -5,9 +5,11 @@ import XSellCore
 struct CustomerRecord: Sendable, Equatable {
     /// The read model handed to the decision flow.
     var state: CustomerState
-    /// Event time (ms) of the value each attribute holds: last writer wins by event time, so
-    /// late profile events never overwrite newer values (ties: the later record in the log).
-    var stamps: [String: Int64] = [:]
+    /// Each attribute's values by event time (ms), ascending; the last one is the current value
+    /// (last writer wins by event time, ties: the later record in the log; `.null` = cleared).
+    /// Kept from `cutoff − window` on, plus the last value before, so that `attributes(asOf:)`
+    /// is exact for every decision the fold still accepts.
+    var history: [String: [Stamped]] = [:]
     /// Decision and interaction ids still inside the horizon, with their event time (ms).
     var seen: [String: Int64] = [:]
     /// Label ledgers by offer id.
@@ -17,12 +19,25 @@ struct CustomerRecord: Sendable, Equatable {
         state = CustomerState(customerId: customerId)
     }
 
-    /// Sets `name` to `value` unless the attribute holds a value with a later event time.
-    /// `.null` clears it (the stamp stays, so an older value cannot come back).
+    /// Records that `name` became `value` at `at`; it becomes the current value unless the
+    /// attribute has a value with a later event time. A replayed identical entry changes nothing.
     mutating func set(_ name: String, to value: AttributeValue, at: Int64) {
-        if let stamp = stamps[name], stamp > at { return }
-        stamps[name] = at
-        state.attributes[name] = value == .null ? nil : value
+        var values = history[name] ?? []
+        let entry = Stamped(at: at, value: value)
+        guard !values.contains(entry) else { return }
+        let i = values.lastIndex { $0.at <= at }.map { $0 + 1 } ?? 0
+        values.insert(entry, at: i)
+        history[name] = values
+        if i == values.count - 1 { state.attributes[name] = value == .null ? nil : value }
+    }
+
+    /// The attributes as they were at event time `at` (what a decision at `at` saw).
+    func attributes(asOf at: Int64) -> [String: AttributeValue] {
+        var out: [String: AttributeValue] = [:]
+        for (name, values) in history {
+            if let v = values.last(where: { $0.at <= at })?.value, v != .null { out[name] = v }
+        }
+        return out
     }
 
     mutating func insert(_ contact: Contact) {
@@ -47,6 +62,11 @@ struct CustomerRecord: Sendable, Equatable {
         if let first = state.outcomes.first, first.at < cutoffTime {
             state.outcomes.removeAll { $0.at < cutoffTime }
         }
+        let keepFrom = cutoff - w
+        for (name, values) in history where values.count > 1 && values[1].at < keepFrom {
+            let lastBefore = values.lastIndex { $0.at < keepFrom }!
+            history[name] = Array(values[lastBefore...])
+        }
         if seen.values.contains(where: { $0 + w <= cutoff }) { seen = seen.filter { $0.value + w > cutoff } }
         guard !ledgers.isEmpty else { return }
         for i in ledgers.values.indices {
@@ -54,4 +74,12 @@ struct CustomerRecord: Sendable, Equatable {
         }
         if ledgers.values.contains(where: \.isEmpty) { ledgers = ledgers.filter { !$0.value.isEmpty } }
     }
+}
+
+/// A value an attribute took at an event time.
+struct Stamped: Sendable, Equatable {
+    /// Event time, ms.
+    var at: Int64
+    /// The value (`.null`: cleared).
+    var value: AttributeValue
 }

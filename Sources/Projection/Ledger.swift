@@ -9,8 +9,11 @@ struct Exposure: Sendable, Equatable {
     var treated: Bool
     /// The decision's flow, for the experiment report.
     var flowKey: String
-    /// The feature snapshot; emptied once the example is committed to the offer's learner.
-    var x: [Double]
+    /// The encoded feature snapshot of the decision, when it carried one; `nil` for a decision
+    /// without one (encoded from the attributes as of `at` when committed) and once committed.
+    var x: [Double]?
+    /// Whether the decision carried a feature snapshot (else `x` follows the attribute history).
+    var hasSnapshot: Bool
     /// The label the learner has, once committed (its window has closed in event time).
     var committed: Double?
 }

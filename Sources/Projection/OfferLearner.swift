@@ -44,9 +44,13 @@ struct OfferLearner: Sendable, Equatable {
         }
     }
 
-    mutating func revise(decisionId: String, y: Double) {
-        guard let old = examples[decisionId], old.y != y else { return }
-        examples[decisionId]!.y = y
+    /// Changes a committed example's label or features (a late event revised them).
+    mutating func revise(decisionId: String, x: [Double]? = nil, y: Double? = nil) {
+        guard var e = examples[decisionId] else { return }
+        if let x { e.x = x }
+        if let y { e.y = y }
+        guard e != examples[decisionId] else { return }
+        examples[decisionId] = e
         stale = true
     }
 

@@ -80,3 +80,36 @@ extension ProjectionState {
         return result
     }
 }
+
+/// The labelling state of one exposure (for `xsell uplift --customer` and diagnostics).
+public struct ExposureStatus: Sendable, Equatable {
+    /// The decision's `eventId`.
+    public var decisionId: String
+    /// The offer.
+    public var offerId: String
+    /// Exposure (decision) time.
+    public var at: Timestamp
+    /// Treatment or control arm.
+    public var treated: Bool
+    /// The label by the event-time rule as of the log clock, `nil` while still open.
+    public var label: Double?
+    /// Whether the example has been committed to the learner (its window has closed).
+    public var committed: Bool
+}
+
+extension ProjectionState {
+    /// The customer's exposures inside the horizon with their current labels, by offer id then
+    /// exposure time.
+    public func exposures(customerId: String) -> [ExposureStatus] {
+        guard let record = customers[customerId], let clock = clockMillis else { return [] }
+        return record.ledgers.keys.sorted().flatMap { offerId in
+            let ledger = record.ledgers[offerId]!
+            let labels = ledger.labels(windowMillis: settings.windowMillis, clockMillis: clock)
+            return ledger.exposures.enumerated().map { i, e in
+                ExposureStatus(
+                    decisionId: e.decisionId, offerId: offerId, at: Timestamp(millisecondsSinceEpoch: e.at),
+                    treated: e.treated, label: e.committed ?? labels[i], committed: e.committed != nil)
+            }
+        }
+    }
+}

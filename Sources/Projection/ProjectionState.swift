@@ -14,7 +14,9 @@ import XSellCore
 ///   arrives out of that order, or a label revised by a late event, is learned by rebuilding
 ///   the offer's model from its stored examples at the next `settle()` (done automatically
 ///   whenever the log clock enters a new UTC day);
-/// * profile attributes and holdings are last-writer-wins by event time.
+/// * profile attributes and holdings are last-writer-wins by event time; an exposure of a
+///   decision without a feature snapshot is encoded, when committed, from the attributes as of
+///   the decision's own event time.
 public struct ProjectionState: Sendable {
     /// What the fold needs from the configuration.
     public let settings: ProjectionSettings
@@ -124,6 +126,7 @@ public struct ProjectionState: Sendable {
         let at = e.occurredAt.millisecondsSinceEpoch
         var record = customers.removeValue(forKey: e.customerId) ?? CustomerRecord(customerId: e.customerId)
         for (name, value) in e.attributes { record.set(name, to: value, at: at) }
+        reencode(&record, since: at)
         customers[e.customerId] = record
     }
 
@@ -143,10 +146,12 @@ public struct ProjectionState: Sendable {
         }
         let learned = offers.filter { settings.offers[$0] != nil }
         guard !learned.isEmpty else { return }
-        let x = settings.encoder.encode(d.features ?? record.state.attributes)
+        let x = d.features.map(settings.encoder.encode)
         for offerId in learned {
             record.ledgers[offerId, default: Ledger()].insert(
-                Exposure(decisionId: d.eventId, at: at, treated: treated, flowKey: d.decisionFlowKey, x: x))
+                Exposure(
+                    decisionId: d.eventId, at: at, treated: treated, flowKey: d.decisionFlowKey, x: x,
+                    hasSnapshot: x != nil))
             pending.insert(PendingExposure(
                 windowEnd: at + settings.windowMillis, at: at, decisionId: d.eventId,
                 offerId: offerId, customerId: d.customerId))
@@ -161,7 +166,10 @@ public struct ProjectionState: Sendable {
         guard acceptsLearning(at: at) || holding != nil else { return }
         var record = customers.removeValue(forKey: e.customerId) ?? CustomerRecord(customerId: e.customerId)
         defer { customers[e.customerId] = record }
-        if let holding { record.set(holding, to: .boolean(true), at: at) }
+        if let holding {
+            record.set(holding, to: .boolean(true), at: at)
+            reencode(&record, since: at)
+        }
         guard acceptsLearning(at: at), record.seen[e.eventId] == nil else { return }
         record.seen[e.eventId] = at
         if keepsHistory(at: at) {
@@ -197,6 +205,16 @@ public struct ProjectionState: Sendable {
         }
     }
 
+    /// Re-encodes committed exposures without a feature snapshot at or after `since`: a late
+    /// attribute change alters what their decisions saw.
+    private mutating func reencode(_ record: inout CustomerRecord, since: Int64) {
+        for (offerId, ledger) in record.ledgers {
+            for e in ledger.exposures where !e.hasSnapshot && e.committed != nil && e.at >= since {
+                learners[offerId]?.revise(decisionId: e.decisionId, x: settings.encoder.encode(record.attributes(asOf: e.at)))
+            }
+        }
+    }
+
     /// Commits, in canonical order, every exposure whose attribution window has closed.
     private mutating func commitDue() {
         guard let clock = clockMillis else { return }
@@ -208,10 +226,11 @@ public struct ProjectionState: Sendable {
             let exposure = ledger.exposures[i]
             let y = ledger.labels(windowMillis: settings.windowMillis, clockMillis: clock)[i] ?? 0
             record.ledgers[p.offerId]!.exposures[i].committed = y
-            record.ledgers[p.offerId]!.exposures[i].x = []
+            record.ledgers[p.offerId]!.exposures[i].x = nil
             if exposure.at >= exampleFloor {
+                let x = exposure.x ?? settings.encoder.encode(record.attributes(asOf: exposure.at))
                 learners[p.offerId]?.commit(
-                    Example(decisionId: exposure.decisionId, at: exposure.at, x: exposure.x, treated: exposure.treated, y: y))
+                    Example(decisionId: exposure.decisionId, at: exposure.at, x: x, treated: exposure.treated, y: y))
             }
             count(exposure, offerId: p.offerId, y: y, sign: 1)
         }

@@ -1,0 +1,245 @@
+import Foundation
+import Learning
+import XSellCore
+
+/// The canonical serialisation of a `ProjectionState` (the snapshot payload).
+enum SnapshotPayload {
+    static func write(_ s: ProjectionState) -> [UInt8] {
+        var w = ByteWriter()
+        w.optional(s.clockMillis) { $0.i64($1) }
+        w.optional(s.cutoffMillis) { $0.i64($1) }
+        w.int(s.customers.count)
+        for id in s.customers.keys.sorted() { writeRecord(&w, s.customers[id]!) }
+        w.int(s.learners.count)
+        for id in s.learners.keys.sorted() {
+            w.string(id)
+            writeLearner(&w, s.learners[id]!)
+        }
+        w.int(s.experiments.count)
+        for key in s.experiments.keys.sorted() {
+            let c = s.experiments[key]!
+            w.string(key.flowKey)
+            w.string(key.offerId)
+            for v in [c.treated, c.control, c.treatedConversions, c.controlConversions] { w.int(v) }
+        }
+        let pending = s.pending.elements
+        w.int(pending.count)
+        for p in pending {
+            w.i64(p.windowEnd)
+            w.i64(p.at)
+            w.string(p.decisionId)
+            w.string(p.offerId)
+            w.string(p.customerId)
+        }
+        return w.bytes
+    }
+
+    static func read(_ r: inout ByteReader, settings: ProjectionSettings, payloadEnd: Int) throws(SnapshotError)
+        -> ProjectionState
+    {
+        var s = ProjectionState(settings: settings)
+        s.clockMillis = try r.optional { r throws(SnapshotError) in try r.i64() }
+        s.cutoffMillis = try r.optional { r throws(SnapshotError) in try r.i64() }
+        for record in try r.array(readRecord) { s.customers[record.state.customerId] = record }
+        let learnerCount = try r.count()
+        guard learnerCount == s.learners.count else { throw .malformed("\(learnerCount) learners, expected \(s.learners.count)") }
+        for _ in 0..<learnerCount {
+            let id = try r.string()
+            guard s.learners[id] != nil else { throw .malformed("learner for unknown offer \(id)") }
+            s.learners[id] = try readLearner(&r, dimension: settings.encoder.dimension)
+        }
+        for _ in 0..<(try r.count()) {
+            let key = ExperimentKey(flowKey: try r.string(), offerId: try r.string())
+            s.experiments[key] = ArmCounts(
+                treated: try r.int(), control: try r.int(), treatedConversions: try r.int(), controlConversions: try r.int())
+        }
+        s.pending = PendingQueue(sorted: try r.array { r throws(SnapshotError) in
+            PendingExposure(
+                windowEnd: try r.i64(), at: try r.i64(), decisionId: try r.string(), offerId: try r.string(),
+                customerId: try r.string())
+        })
+        guard r.offset == payloadEnd else { throw .malformed("trailing bytes after the payload") }
+        return s
+    }
+
+    // MARK: - Customers
+
+    private static func writeRecord(_ w: inout ByteWriter, _ c: CustomerRecord) {
+        w.string(c.state.customerId)
+        w.int(c.state.attributes.count)
+        for name in c.state.attributes.keys.sorted() {
+            w.string(name)
+            writeValue(&w, c.state.attributes[name]!)
+        }
+        w.int(c.history.count)
+        for name in c.history.keys.sorted() {
+            w.string(name)
+            w.int(c.history[name]!.count)
+            for entry in c.history[name]! {
+                w.i64(entry.at)
+                writeValue(&w, entry.value)
+            }
+        }
+        w.int(c.state.contacts.count)
+        for k in c.state.contacts {
+            w.string(k.eventId)
+            w.string(k.offerId)
+            w.string(k.channel)
+            w.i64(k.at.millisecondsSinceEpoch)
+            w.string(k.kind.rawValue)
+        }
+        w.int(c.state.outcomes.count)
+        for o in c.state.outcomes {
+            w.string(o.eventId)
+            w.string(o.offerId)
+            w.string(o.channel)
+            w.string(o.outcome.rawValue)
+            w.i64(o.at.millisecondsSinceEpoch)
+        }
+        writeTimes(&w, c.seen)
+        w.int(c.ledgers.count)
+        for offer in c.ledgers.keys.sorted() {
+            let l = c.ledgers[offer]!
+            w.string(offer)
+            w.int(l.exposures.count)
+            for e in l.exposures {
+                w.string(e.decisionId)
+                w.i64(e.at)
+                w.bool(e.treated)
+                w.string(e.flowKey)
+                w.optional(e.x) { $0.doubles($1) }
+                w.bool(e.hasSnapshot)
+                w.optional(e.committed) { $0.f64($1) }
+            }
+            for marks in [l.conversions, l.negatives] {
+                w.int(marks.count)
+                for m in marks {
+                    w.string(m.eventId)
+                    w.i64(m.at)
+                }
+            }
+        }
+    }
+
+    private static func readRecord(_ r: inout ByteReader) throws(SnapshotError) -> CustomerRecord {
+        var c = CustomerRecord(customerId: try r.string())
+        for _ in 0..<(try r.count()) { c.state.attributes[try r.string()] = try readValue(&r) }
+        for _ in 0..<(try r.count()) {
+            c.history[try r.string()] = try r.array { r throws(SnapshotError) in
+                Stamped(at: try r.i64(), value: try readValue(&r))
+            }
+        }
+        c.state.contacts = try r.array { r throws(SnapshotError) in
+            let (id, offer, channel, at) = (try r.string(), try r.string(), try r.string(), try r.i64())
+            guard let kind = Contact.Kind(rawValue: try r.string()) else { throw .malformed("contact kind") }
+            return Contact(eventId: id, offerId: offer, channel: channel, at: Timestamp(millisecondsSinceEpoch: at), kind: kind)
+        }
+        c.state.outcomes = try r.array { r throws(SnapshotError) in
+            let (id, offer, channel) = (try r.string(), try r.string(), try r.string())
+            guard let outcome = Outcome(rawValue: try r.string()) else { throw .malformed("outcome") }
+            return OutcomeRecord(
+                eventId: id, offerId: offer, channel: channel, outcome: outcome,
+                at: Timestamp(millisecondsSinceEpoch: try r.i64()))
+        }
+        c.seen = try readTimes(&r)
+        for _ in 0..<(try r.count()) {
+            let offer = try r.string()
+            var l = Ledger()
+            l.exposures = try r.array { r throws(SnapshotError) in
+                Exposure(
+                    decisionId: try r.string(), at: try r.i64(), treated: try r.bool(), flowKey: try r.string(),
+                    x: try r.optional { r throws(SnapshotError) in try r.doubles() }, hasSnapshot: try r.bool(), committed: try r.optional { r throws(SnapshotError) in try r.f64() })
+            }
+            l.conversions = try r.array(readMark)
+            l.negatives = try r.array(readMark)
+            c.ledgers[offer] = l
+        }
+        return c
+    }
+
+    private static func readMark(_ r: inout ByteReader) throws(SnapshotError) -> Mark {
+        Mark(eventId: try r.string(), at: try r.i64())
+    }
+
+    private static func writeTimes(_ w: inout ByteWriter, _ times: [String: Int64]) {
+        w.int(times.count)
+        for key in times.keys.sorted() {
+            w.string(key)
+            w.i64(times[key]!)
+        }
+    }
+
+    private static func readTimes(_ r: inout ByteReader) throws(SnapshotError) -> [String: Int64] {
+        var times: [String: Int64] = [:]
+        for _ in 0..<(try r.count()) { times[try r.string()] = try r.i64() }
+        return times
+    }
+
+    private static func writeValue(_ w: inout ByteWriter, _ v: AttributeValue) {
+        switch v {
+        case .string(let s): w.u8(0); w.string(s)
+        case .integer(let i): w.u8(1); w.i64(i)
+        case .decimal(let d): w.u8(2); w.f64(d)
+        case .boolean(let b): w.u8(3); w.bool(b)
+        case .timestamp(let t): w.u8(4); w.i64(t.millisecondsSinceEpoch)
+        case .null: w.u8(5)
+        }
+    }
+
+    private static func readValue(_ r: inout ByteReader) throws(SnapshotError) -> AttributeValue {
+        switch try r.u8() {
+        case 0: return .string(try r.string())
+        case 1: return .integer(try r.i64())
+        case 2: return .decimal(try r.f64())
+        case 3: return .boolean(try r.bool())
+        case 4: return .timestamp(Timestamp(millisecondsSinceEpoch: try r.i64()))
+        case 5: return .null
+        case let tag: throw .malformed("attribute tag \(tag)")
+        }
+    }
+
+    // MARK: - Learners
+
+    private static let floatStrategy = (
+        encoding: JSONEncoder.NonConformingFloatEncodingStrategy.convertToString(
+            positiveInfinity: "+inf", negativeInfinity: "-inf", nan: "nan"),
+        decoding: JSONDecoder.NonConformingFloatDecodingStrategy.convertFromString(
+            positiveInfinity: "+inf", negativeInfinity: "-inf", nan: "nan"))
+
+    private static func writeLearner(_ w: inout ByteWriter, _ l: OfferLearner) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = floatStrategy.encoding
+        // Numbers, strings and enums only: encoding cannot fail; an empty blob would be rejected on load.
+        w.blob(Array((try? encoder.encode(l.model)) ?? Data()))
+        let examples = l.examples.values.sorted { $0.key < $1.key }
+        w.int(examples.count)
+        for e in examples {
+            w.string(e.decisionId)
+            w.i64(e.at)
+            w.doubles(e.x)
+            w.bool(e.treated)
+            w.f64(e.y)
+        }
+    }
+
+    private static func readLearner(_ r: inout ByteReader, dimension: Int) throws(SnapshotError) -> OfferLearner {
+        let blob = try r.blob()
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = floatStrategy.decoding
+        guard let model = try? decoder.decode(UpliftModel.self, from: Data(blob)) else { throw .malformed("uplift model") }
+        guard model.inputDimension == dimension else { throw .malformed("model dimension \(model.inputDimension)") }
+        var learner = OfferLearner(model: model)
+        for e in try r.array(readExample) { learner.examples[e.decisionId] = e }
+        learner.frontier = learner.examples.values.map(\.key).max()
+        return learner
+    }
+
+    private static func readExample(_ r: inout ByteReader) throws(SnapshotError) -> Example {
+        Example(decisionId: try r.string(), at: try r.i64(), x: try r.doubles(), treated: try r.bool(), y: try r.f64())
+    }
+}
+
+extension ByteReader {
+    mutating func int() throws(SnapshotError) -> Int { Int(try i64()) }
+}
