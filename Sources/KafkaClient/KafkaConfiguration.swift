@@ -54,15 +54,24 @@ public struct KafkaConfiguration: Sendable, Hashable {
     /// `fetch.wait.max.ms=1` (neither test broker wakes a waiting fetch early, so every hop
     /// pays this wait), `linger.ms=0` (send at once), `socket.nagle.disable=true`, and
     /// `fetch.error.backoff.ms=10`. Costs throughput; use it for reply paths, not bulk ingest.
-    public static let lowLatencyProperties: [String: String] = [
+    /// Split by client kind, since librdkafka warns about properties of the other kind.
+    public static let lowLatencyConsumerProperties: [String: String] = [
         "fetch.wait.max.ms": "1",
-        "linger.ms": "0",
         "socket.nagle.disable": "true",
         "fetch.error.backoff.ms": "10",
     ]
 
-    /// A copy with ``lowLatencyProperties`` applied (explicitly set values are overwritten).
-    public var lowLatency: KafkaConfiguration { merging(Self.lowLatencyProperties) }
+    /// The producer half of the low-latency properties.
+    public static let lowLatencyProducerProperties: [String: String] = [
+        "linger.ms": "0",
+        "socket.nagle.disable": "true",
+    ]
+
+    /// A copy with ``lowLatencyConsumerProperties`` applied (explicitly set values are overwritten).
+    public var lowLatencyConsumer: KafkaConfiguration { merging(Self.lowLatencyConsumerProperties) }
+
+    /// A copy with ``lowLatencyProducerProperties`` applied (explicitly set values are overwritten).
+    public var lowLatencyProducer: KafkaConfiguration { merging(Self.lowLatencyProducerProperties) }
 
     /// Defaults under every producer's properties.
     public static let producerDefaults: [String: String] = [

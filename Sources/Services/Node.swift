@@ -1,4 +1,5 @@
 import EventLog
+import Projection
 import KafkaClient
 import Logging
 import ServiceLifecycle
@@ -42,13 +43,17 @@ public final class Node: Sendable {
     private let services: [any Service]
     private let closers: [@Sendable () async -> Void]
     private let logger: Logger
+    /// The projection, when this node serves.
+    public let projection: ProjectionRunner?
 
     /// Opens the log (running recovery) and builds the services of `settings.roles`.
     public init(settings: NodeSettings, logger: Logger) throws {
         var services: [any Service] = []
         var closers: [@Sendable () async -> Void] = []
+        var writer: EventLogWriter?
         if settings.roles.contains(.ingest) {
             let log = try EventLogWriter.open(directory: settings.logDirectory)
+            writer = log
             for event in log.recoveryEvents { logger.warning("event log recovery: \(event)") }
             let consumer = try KafkaConsumer(configuration: settings.kafka.merging(["group.id": settings.ingestGroup]))
             try consumer.subscribe(topics: Ingestor.topics)
@@ -62,13 +67,37 @@ public final class Node: Sendable {
                 try? log.close()
             }
         }
+        if settings.roles.contains(.serve) {
+            // In one process the projection follows the writer's appends; alone it follows the files.
+            let reader = writer?.makeReader() ?? EventLogReader(directory: settings.logDirectory)
+            let projection = ProjectionRunner(
+                config: settings.config, reader: reader, snapshotDirectory: settings.snapshotDirectory, logger: logger)
+            let consumer = try KafkaConsumer(
+                configuration: settings.kafka.lowLatencyConsumer.merging(["group.id": settings.serveGroup]))
+            try consumer.subscribe(topics: [XSellTopic.requested.rawValue])
+            let producer = try KafkaProducer(configuration: settings.kafka.lowLatencyProducer)
+            services.append(projection)
+            services.append(ScoringWorker(
+                consumer: consumer, producer: producer, projection: projection, config: settings.config,
+                logger: logger))
+            closers.append {
+                try? await consumer.close()
+                try? await producer.close()
+            }
+            self.projection = projection
+        } else {
+            self.projection = nil
+        }
         self.services = services
         self.closers = closers
         self.logger = logger
     }
 
-    /// Prepares the services before the group runs (the projection restores its state).
-    public func start() async throws {}
+    /// Prepares the services before the group runs: the projection restores its state and
+    /// folds the log to its end.
+    public func start() async throws {
+        try await projection?.restore()
+    }
 
     /// Runs until SIGINT/SIGTERM or until a service fails, then closes the Kafka clients and the log.
     public func run() async throws {

@@ -18,9 +18,8 @@ public final class RecommendationClient: Sendable {
 
     /// A client on `kafka`; call ``start()`` before ``recommend(_:timeout:)``.
     public init(kafka: KafkaConfiguration, replyTopic: String = XSellTopic.returned.rawValue) throws {
-        let lowLatency = kafka.lowLatency
-        producer = try KafkaProducer(configuration: lowLatency)
-        consumer = try KafkaConsumer(configuration: lowLatency.merging([
+        producer = try KafkaProducer(configuration: kafka.lowLatencyProducer)
+        consumer = try KafkaConsumer(configuration: kafka.lowLatencyConsumer.merging([
             "group.id": "xsell-client-\(UUID().uuidString)", "enable.auto.commit": "false",
         ]))
         admin = try KafkaAdmin(configuration: kafka)

@@ -26,7 +26,7 @@ struct Run: AsyncParsableCommand {
             embedded = broker
             bootstrapServers = broker.bootstrapServers
         }
-        print("bootstrap.servers=\(bootstrapServers)")
+        Runtime.announce("bootstrap.servers=\(bootstrapServers)")
         let settings = NodeSettings(
             kafka: try Runtime.kafka(common, bootstrapServers: bootstrapServers), config: config,
             dataDirectory: common.dataDir, roles: .all)
@@ -75,7 +75,7 @@ extension Runtime {
         try ensureDirectory(settings.dataDirectory)
         let node = try Node(settings: settings, logger: logger(label))
         try await node.start()
-        print("xsell ready: roles \(settings.roles.names.joined(separator: "+")), data in \(settings.dataDirectory)")
+        announce("xsell ready: roles \(settings.roles.names.joined(separator: "+")), data in \(settings.dataDirectory)")
         try await node.run()
     }
 }

@@ -37,6 +37,11 @@ enum Runtime {
         return logger
     }
 
+    /// Prints a line to standard output at once (other processes wait for these lines).
+    static func announce(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+
     /// Creates the directory (and parents) if needed.
     static func ensureDirectory(_ path: String) throws {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)

@@ -69,7 +69,8 @@ struct ConfigurationTests {
         #expect(configuration["sasl.password"] == "a=b")
         #expect(throws: KafkaError.self) { try configuration.set(assignment: "novalue") }
         #expect(throws: KafkaError.self) { try configuration.set(assignment: "=x") }
-        #expect(configuration.lowLatency["fetch.wait.max.ms"] == "1")
+        #expect(configuration.lowLatencyConsumer["fetch.wait.max.ms"] == "1")
+        #expect(configuration.lowLatencyProducer["linger.ms"] == "0")
     }
 
     @Test func rejectsUnknownProperties() {

@@ -1,0 +1,126 @@
+import EventLog
+import Foundation
+import Logging
+import Projection
+import ServiceLifecycle
+import Synchronization
+import XSellCore
+
+/// Keeps the projection up to date with the event log: restores the latest valid snapshot,
+/// folds the tail, follows new records, and writes snapshots periodically and at shutdown.
+/// The fold itself is pure (`ProjectionState.apply`); this type only feeds it and guards it.
+public final class ProjectionRunner: Service, Sendable {
+    private struct Progress {
+        var applied: UInt64 = 0
+        var waiters: [(UInt64, CheckedContinuation<Void, Never>)] = []
+    }
+
+    private let state: Mutex<ProjectionState>
+    private let progress = Mutex(Progress())
+    private let reader: EventLogReader
+    private let snapshots: SnapshotStore
+    private let snapshotEvery: UInt64
+    private let disk = BlockingQueue(label: "xsell.projection.read")
+    private let logger: Logger
+
+    /// A runner over `reader`, with snapshots in `snapshotDirectory` every `snapshotEvery` records.
+    public init(
+        config: XSellConfig, reader: EventLogReader, snapshotDirectory: String, snapshotEvery: UInt64 = 100_000,
+        logger: Logger
+    ) {
+        self.state = Mutex(ProjectionState(config: config))
+        self.reader = reader
+        self.snapshots = SnapshotStore(directory: snapshotDirectory)
+        self.snapshotEvery = snapshotEvery
+        self.logger = logger
+    }
+
+    /// Restores the latest valid snapshot (a bad or stale one is ignored) and folds the log to its end.
+    public func restore() async throws {
+        let fresh = state.withLock { $0 }
+        if let restored = snapshots.load(matching: fresh, logger: logger) {
+            state.withLock { $0 = restored.state }
+            progress.withLock { $0.applied = restored.position }
+            logger.info("projection restored from snapshot at position \(restored.position)")
+        }
+        while try await applyNextBatch() > 0 {}
+    }
+
+    /// Follows the log until shut down, then writes a final snapshot.
+    public func run() async throws {
+        var lastSnapshot = applied
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            if try await applyNextBatch() == 0 {
+                try await cancelWhenGracefulShutdown { [reader, applied] in
+                    try await reader.waitForMore(from: applied)
+                }
+            }
+            if applied - lastSnapshot >= snapshotEvery {
+                try await writeSnapshot()
+                lastSnapshot = applied
+            }
+        }
+        try await writeSnapshot()
+    }
+
+    /// The log position up to which the projection has folded.
+    public var applied: UInt64 { progress.withLock { $0.applied } }
+
+    /// A consistent view for one decision about `customerId`.
+    public func view(customerId: String) -> ProjectionView {
+        state.withLock { $0.view(customerId: customerId) }
+    }
+
+    /// Runs `body` on the current state (for reports).
+    public func withState<T>(_ body: (borrowing ProjectionState) -> T) -> T {
+        state.withLock { body($0) }
+    }
+
+    /// Returns once everything that is in the log now has been folded (read-your-writes of ingested events).
+    public func catchUp() async throws {
+        let target = try await disk.run { [reader] in try reader.endPosition() }
+        await waitUntilApplied(target)
+    }
+
+    /// Returns once the projection has folded every record before `position`.
+    public func waitUntilApplied(_ position: UInt64) async {
+        await withCheckedContinuation { continuation in
+            let ready = progress.withLock { p -> Bool in
+                if p.applied >= position { return true }
+                p.waiters.append((position, continuation))
+                return false
+            }
+            if ready { continuation.resume() }
+        }
+    }
+
+    /// Folds the next batch of records; returns how many were folded.
+    private func applyNextBatch() async throws -> Int {
+        let from = applied
+        let records = try await disk.run { [reader] in try reader.read(from: from, limit: 4_096) }
+        guard let last = records.last else { return 0 }
+        var events: [(DomainEvent, UInt64)] = []
+        events.reserveCapacity(records.count)
+        for record in records {
+            events.append((try DomainEvent(binary: record.payload), record.position))
+        }
+        state.withLock { state in
+            for (event, position) in events { state.apply(event, position: position) }
+            state.settle()
+        }
+        let resumed = progress.withLock { p -> [CheckedContinuation<Void, Never>] in
+            p.applied = last.position + 1
+            let due = p.waiters.filter { $0.0 <= p.applied }.map(\.1)
+            p.waiters.removeAll { $0.0 <= p.applied }
+            return due
+        }
+        for continuation in resumed { continuation.resume() }
+        return records.count
+    }
+
+    private func writeSnapshot() async throws {
+        let (snapshot, position) = state.withLock { ($0, progress.withLock { $0.applied }) }
+        try await disk.run { [snapshots] in try snapshots.save(snapshot, position: position) }
+        logger.info("projection snapshot written at position \(position)")
+    }
+}

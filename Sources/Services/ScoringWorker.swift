@@ -1,0 +1,124 @@
+import DecisionFlow
+import Foundation
+import KafkaClient
+import Logging
+import Projection
+import ServiceLifecycle
+import Synchronization
+import XSellCore
+
+/// Answers `recommendation.requested.v1` from the projection's current view: replies on the
+/// request's `replyTo` (keyed like the request), publishes `decision.made.v1`, and stores the
+/// request's offset only once both are delivered. Invalid requests get an error reply (when a
+/// request id can be read) and a dead letter.
+public final class ScoringWorker: Service, Sendable {
+    private let consumer: KafkaConsumer
+    private let producer: KafkaProducer
+    private let projection: ProjectionRunner
+    private let engine: DecisionEngine
+    private let schema: CustomerSchema
+    private let pending = PendingContacts()
+    private let logger: Logger
+
+    /// A worker; `consumer` must already be subscribed to `recommendation.requested.v1`.
+    public init(
+        consumer: KafkaConsumer, producer: KafkaProducer, projection: ProjectionRunner, config: XSellConfig,
+        logger: Logger
+    ) {
+        self.consumer = consumer
+        self.producer = producer
+        self.projection = projection
+        self.engine = DecisionEngine(config: config)
+        self.schema = config.schema
+        self.logger = logger
+    }
+
+    /// Serves until cancelled or shut down gracefully; what was taken is answered first.
+    public func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            let requests = try await consumer.poll(maxMessages: 256, timeout: .milliseconds(50))
+            if requests.isEmpty { continue }
+            try await answer(requests)
+        }
+        try await consumer.commit()
+    }
+
+    /// Decides every request of a batch, sends replies and decision events, awaits their
+    /// delivery, then stores the offsets.
+    func answer(_ requests: [KafkaMessage]) async throws {
+        try await projection.catchUp()
+        var outgoing: [OutgoingMessage] = []
+        outgoing.reserveCapacity(requests.count * 2)
+        for message in requests {
+            outgoing.append(contentsOf: handle(message))
+        }
+        try await producer.sendAll(outgoing)
+        for message in requests { try consumer.storeOffset(for: message) }
+    }
+
+    private func handle(_ message: KafkaMessage) -> [OutgoingMessage] {
+        let request: RecommendationRequest
+        do {
+            request = try RequestCodec.decode(value: message.value, schema: schema)
+        } catch {
+            logger.notice("bad request at \(message.topicPartition)@\(message.offset): \(error)")
+            var out = [DeadLetters.message(for: message, rejection: error)]
+            if let requestId = RequestCodec.requestId(in: message.value) {
+                out.append(reply(
+                    .error(requestId: requestId, code: .badRequest, message: error.description),
+                    to: XSellTopic.returned.rawValue, key: message.key))
+            }
+            return out
+        }
+        let now = WallClock.now()
+        let view = projection.view(customerId: request.customerId)
+        let ids = DecisionIdentifiers(
+            recommendationId: UUID().uuidString.lowercased(), interactionId: UUID().uuidString.lowercased(),
+            decisionEventId: "dec-" + UUID().uuidString.lowercased())
+        let contacts = pending.contacts(of: request.customerId, notIn: view.customer)
+        let outcome = engine.decide(request: request, view: view, now: now, ids: ids, pendingContacts: contacts)
+        let replyMessage = reply(outcome.reply(requestId: request.requestId), to: request.replyTopic, key: message.key)
+        switch outcome {
+        case .decided(_, let event, let newContacts):
+            pending.add(newContacts, for: request.customerId, at: now)
+            let decision = OutgoingMessage(
+                topic: XSellTopic.decision.rawValue, key: Array(request.customerId.utf8),
+                value: EventCodec.encode(.decision(event)))
+            return [replyMessage, decision]
+        case .rejected(let error):
+            return [replyMessage, DeadLetters.message(for: message, code: error.code.rawValue, reason: error.message)]
+        }
+    }
+
+    private func reply(_ reply: RecommendationReply, to topic: String, key: [UInt8]?) -> OutgoingMessage {
+        OutgoingMessage(topic: topic, key: key, value: ResponseCodec.encode(reply))
+    }
+}
+
+/// The worker's own decisions that the projection has not folded yet (read-your-writes).
+/// Entries leave once the projection's view holds their event, or after an hour.
+final class PendingContacts: Sendable {
+    private static let maximumAge: Int64 = 3_600_000
+    private let byCustomer = Mutex<[String: [Contact]]>([:])
+
+    /// The pending contacts of `customerId` not yet in `state`; drops the folded and the stale ones.
+    func contacts(of customerId: String, notIn state: CustomerState?) -> [Contact] {
+        byCustomer.withLock { all in
+            guard let list = all[customerId] else { return [] }
+            let kept = list.filter { state?.hasContacts(fromEvent: $0.eventId) != true }
+            all[customerId] = kept.isEmpty ? nil : kept
+            return kept
+        }
+    }
+
+    /// Records the contacts a decision made at `now`.
+    func add(_ contacts: [Contact], for customerId: String, at now: Timestamp) {
+        guard !contacts.isEmpty else { return }
+        let horizon = now.millisecondsSinceEpoch - Self.maximumAge
+        byCustomer.withLock { all in
+            var list = all[customerId, default: []].filter { $0.at.millisecondsSinceEpoch >= horizon }
+            list.append(contentsOf: contacts)
+            all[customerId] = list
+        }
+    }
+}

@@ -1,0 +1,89 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Logging
+import Projection
+
+/// Projection snapshots on disk: `projection-<position>.snapshot`, written to a temporary file,
+/// fsynced, renamed into place, and the directory fsynced. A snapshot is an optimisation only:
+/// one that does not decode (format version, checksum, other configuration) is ignored.
+struct SnapshotStore: Sendable {
+    let directory: String
+    /// How many snapshots are kept.
+    let keep = 2
+
+    /// A state restored from disk and the log position it reflects.
+    struct Restored {
+        var state: ProjectionState
+        var position: UInt64
+    }
+
+    /// The newest snapshot that decodes and matches `fresh`'s settings, or nil.
+    func load(matching fresh: ProjectionState, logger: Logger) -> Restored? {
+        for (position, path) in files().reversed() {
+            guard let bytes = FileManager.default.contents(atPath: path) else { continue }
+            do {
+                let state = try ProjectionSnapshot.decode([UInt8](bytes), settings: fresh.settings)
+                return Restored(state: state, position: position)
+            } catch {
+                logger.warning("ignoring snapshot \(path): \(error); rebuilding from the log")
+            }
+        }
+        return nil
+    }
+
+    /// Writes `state`, which reflects the log before `position`, durably; prunes old snapshots.
+    func save(_ state: ProjectionState, position: UInt64) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let bytes = ProjectionSnapshot.encode(state)
+        let name = String(format: "projection-%020llu.snapshot", position)
+        let temporary = directory + "/." + name + ".tmp"
+        try Self.writeDurably(bytes, to: temporary)
+        guard rename(temporary, directory + "/" + name) == 0 else {
+            throw SnapshotStoreError.io("rename \(temporary)", errno)
+        }
+        try Self.syncDirectory(directory)
+        for (_, path) in files().dropLast(keep) { unlink(path) }
+    }
+
+    /// Snapshot files sorted by position.
+    private func files() -> [(UInt64, String)] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.compactMap { name -> (UInt64, String)? in
+            guard name.hasPrefix("projection-"), name.hasSuffix(".snapshot"),
+                let position = UInt64(name.dropFirst("projection-".count).dropLast(".snapshot".count))
+            else { return nil }
+            return (position, directory + "/" + name)
+        }.sorted { $0.0 < $1.0 }
+    }
+
+    private static func writeDurably(_ bytes: [UInt8], to path: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw SnapshotStoreError.io("open \(path)", errno) }
+        defer { close(fd) }
+        var written = 0
+        while written < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, bytes.count - written) }
+            guard n > 0 else { throw SnapshotStoreError.io("write \(path)", errno) }
+            written += n
+        }
+        guard fsync(fd) == 0 else { throw SnapshotStoreError.io("fsync \(path)", errno) }
+    }
+
+    private static func syncDirectory(_ path: String) throws {
+        let fd = open(path, O_RDONLY | O_DIRECTORY)
+        guard fd >= 0 else { throw SnapshotStoreError.io("open \(path)", errno) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw SnapshotStoreError.io("fsync \(path)", errno) }
+    }
+}
+
+/// A snapshot could not be written.
+struct SnapshotStoreError: Error, CustomStringConvertible {
+    let description: String
+
+    static func io(_ operation: String, _ code: Int32) -> SnapshotStoreError {
+        SnapshotStoreError(description: "\(operation): \(String(cString: strerror(code)))")
+    }
+}
