@@ -113,7 +113,10 @@ extension Logger {
         for line in facts.logs {
             // syslog levels. 3 (ERR) is mostly transient connection failures that librdkafka
             // retries, also reported through error_cb: a warning, not an error.
-            let level: Logger.Level = line.level <= 2 ? .error : line.level <= 4 ? .warning : line.level <= 6 ? .info : .debug
+            var level: Logger.Level = line.level <= 2 ? .error : line.level <= 4 ? .warning : line.level <= 6 ? .info : .debug
+            // Brokers older than the protocol of `allow.auto.create.topics` (the mock cluster)
+            // repeat this on every metadata request; it changes nothing for us.
+            if line.facility == "AUTOCREATE" { level = .debug }
             log(level: level, "\(line.message)", metadata: ["rdkafka.facility": "\(line.facility)"])
         }
         for error in facts.errors {
