@@ -54,7 +54,9 @@ public final class Node: Sendable {
         if settings.roles.contains(.ingest) {
             let log = try EventLogWriter.open(directory: settings.logDirectory)
             writer = log
-            for event in log.recoveryEvents { logger.warning("event log recovery: \(event)") }
+            for event in log.recoveryEvents {
+                logger.log(level: event.rule == .missingIndex ? .info : .warning, "event log recovery: \(event)")
+            }
             let consumer = try KafkaConsumer(configuration: settings.kafka.merging(["group.id": settings.ingestGroup]))
             try consumer.subscribe(topics: Ingestor.topics)
             let producer = try KafkaProducer(configuration: settings.kafka)

@@ -51,8 +51,12 @@ public final class ProjectionRunner: Service, Sendable {
         var lastSnapshot = applied
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             if try await applyNextBatch() == 0 {
-                try await cancelWhenGracefulShutdown { [reader, applied] in
-                    try await reader.waitForMore(from: applied)
+                do {
+                    try await cancelWhenGracefulShutdown { [reader, applied] in
+                        try await reader.waitForMore(from: applied)
+                    }
+                } catch is CancellationError where Task.isShuttingDownGracefully {
+                    break
                 }
             }
             if applied - lastSnapshot >= snapshotEvery {
