@@ -87,9 +87,11 @@ public struct EnrichedCustomer: Sendable {
 
     /// The value of attribute `name` read from `source`, or `nil` when missing or null.
     public func value(of name: String, from source: AttributeSource) -> AttributeValue? {
+        // Most requests carry no attributes: skip hashing the name for an empty dictionary.
+        let fromRequest = requestAttributes.isEmpty ? nil : requestAttributes[name]
         let found: AttributeValue? = switch source {
-        case .customer: requestAttributes[name] ?? profile[name]
-        case .request: requestAttributes[name]
+        case .customer: fromRequest ?? profile[name]
+        case .request: fromRequest
         }
         if case .null = found { return nil }
         return found
