@@ -47,19 +47,16 @@ public struct ContactPolicyStage: Sendable {
         switch rule {
         case .frequencyCap(let cap):
             if let only = cap.offer, only != offerId { return nil }
-            let limits: [(max: Int?, field: String, label: String, days: Int)] = [
-                (cap.maxPerDay, "maxPerDay", "24h", 1), (cap.maxPerWeek, "maxPerWeek", "7 days", 7),
-                (cap.maxPerMonth, "maxPerMonth", "30 days", 30),
-            ]
-            for limit in limits {
-                guard let max = limit.max else { continue }
-                let bound = CountingWindow.days(limit.days).lowerBound(at: now)
+            func exceeded(_ max: Int?, days: Int, field: String, window: String) -> String? {
+                guard let max else { return nil }
+                let bound = CountingWindow.days(days).lowerBound(at: now)
                 let count = contacts.count { bound.admits($0.at) && cap.scope.covers($0, offerId: offerId, channel: channel) }
-                if count >= max {
-                    return "\(count) contacts (\(cap.scope.rawValue)) in the last \(limit.label) reach \(limit.field) \(max)"
-                }
+                guard count >= max else { return nil }
+                return "\(count) contacts (\(cap.scope.rawValue)) in the last \(window) reach \(field) \(max)"
             }
-            return nil
+            return exceeded(cap.maxPerDay, days: 1, field: "maxPerDay", window: "24h")
+                ?? exceeded(cap.maxPerWeek, days: 7, field: "maxPerWeek", window: "7 days")
+                ?? exceeded(cap.maxPerMonth, days: 30, field: "maxPerMonth", window: "30 days")
         case .customerTotalCap(let cap):
             let bound = CountingWindow.calendar(CalendarPeriod(cap.periodType)).lowerBound(at: now)
             let count = contacts.count { bound.admits($0.at) }

@@ -39,7 +39,7 @@ extension DecisionEngine {
     /// The response stage: the reply, the `decision.made.v1` event and the contacts of a decision.
     func assemble(
         request: RecommendationRequest, flow: Flow, channel: String, arm: ExperimentArm, now: Timestamp,
-        ids: DecisionIdentifiers, customer: EnrichedCustomer, eligibleOfferIds: [String], returned: [Candidate],
+        ids: DecisionIdentifiers, customer: EnrichedCustomer, eligibleOfferIds: [String], returned: ArraySlice<Candidate>,
         weights: FormulaWeights, funnel: DecisionFunnel
     ) -> DecisionOutcome {
         let explain = funnel.dropped != nil
@@ -49,7 +49,7 @@ extension DecisionEngine {
         decisions.reserveCapacity(returned.count)
         entries.reserveCapacity(returned.count)
         for (position, candidate) in returned.enumerated() {
-            let offer = inventory[candidate.offerIndex].offer
+            let offer = candidate.plan.offer
             decisions.append(ResponseDecision(
                 offerId: offer.id, offerName: offer.name, score: candidate.score, rank: position + 1,
                 priority: offer.priority,

@@ -10,12 +10,19 @@ import XSellCore
 /// the same code. Everything that depends on the configuration alone (compiled rules, per-channel
 /// weights and relevance, holdout parameters) is computed once, in `init`.
 public struct DecisionEngine: Sendable {
-    /// An active offer with everything its stages need.
-    struct OfferPlan: Sendable {
+    /// An active offer with everything its stages need (a class, so that candidates refer to it
+    /// without copying its strings and tables).
+    final class OfferPlan: Sendable {
         let offer: Offer
         let qualification: OfferQualification
         /// R per channel, indexed like `channels`.
         let relevanceByChannel: [Double]
+
+        init(offer: Offer, qualification: OfferQualification, relevanceByChannel: [Double]) {
+            self.offer = offer
+            self.qualification = qualification
+            self.relevanceByChannel = relevanceByChannel
+        }
     }
 
     /// A flow with its per-channel scoring resolved.
@@ -98,8 +105,8 @@ public struct DecisionEngine: Sendable {
 
         var candidates: [Candidate] = []
         candidates.reserveCapacity(inventory.count)
-        for (index, plan) in inventory.enumerated() {
-            var candidate = Candidate(offerIndex: index)
+        for plan in inventory {
+            var candidate = Candidate(plan: plan)
             if flowPlan.qualifies {
                 if plan.qualification.needsPropensity { candidate.askLearner(view, offerId: plan.offer.id, features: customer.features) }
                 switch plan.qualification.qualify(customer: customer, propensity: candidate.estimate?.propensity.value) {
@@ -114,7 +121,7 @@ public struct DecisionEngine: Sendable {
         funnel.afterQualification = candidates.count
 
         candidates.removeAll { candidate in
-            let offer = inventory[candidate.offerIndex].offer
+            let offer = candidate.plan.offer
             guard let holding = offer.holding, customer.value(of: holding, from: .customer) == .boolean(true) else { return false }
             funnel.drop(offer.id, at: .suppression, reason: "customer already holds it (\(holding) is true)")
             return true
@@ -123,7 +130,7 @@ public struct DecisionEngine: Sendable {
 
         if flowPlan.appliesContactPolicies {
             candidates.removeAll { candidate in
-                let offerId = inventory[candidate.offerIndex].offer.id
+                let offerId = candidate.plan.offer.id
                 guard let block = contactPolicies.block(offerId: offerId, channel: channel.name, customer: customer, now: now)
                 else { return false }
                 funnel.drop(offerId, at: .contactPolicy, rule: block.policy, reason: block.reason)
@@ -131,22 +138,22 @@ public struct DecisionEngine: Sendable {
             }
         }
         funnel.afterContactPolicy = candidates.count
-        let eligibleOfferIds = candidates.map { inventory[$0.offerIndex].offer.id }
+        let eligibleOfferIds = candidates.map(\.plan.offer.id)
 
         let arm = flowPlan.holdout.arm(flowKey: flowPlan.flow.key, customerId: request.customerId)
-        let returned: [Candidate]
+        let returned: ArraySlice<Candidate>
         var scoring = flowPlan.scoringByChannel[channelIndex]
         if arm == .control && flowPlan.flow.experiment.controlGroupAction == .noOffers {
             for offerId in eligibleOfferIds {
                 funnel.drop(offerId, at: .experiment, reason: "control arm (holdout, controlGroupAction no_offers)")
             }
-            returned = []
+            returned = [][...]
         } else {
             if arm == .control {
                 scoring = .priorityOnly
             } else if scoring.needsLearner {
                 for i in candidates.indices where !candidates[i].learnerAsked {
-                    candidates[i].askLearner(view, offerId: inventory[candidates[i].offerIndex].offer.id, features: customer.features)
+                    candidates[i].askLearner(view, offerId: candidates[i].plan.offer.id, features: customer.features)
                 }
                 if candidates.contains(where: { $0.estimate == nil }) {
                     funnel.degradedScoring = true
@@ -154,7 +161,7 @@ public struct DecisionEngine: Sendable {
                 }
             }
             for i in candidates.indices {
-                let plan = inventory[candidates[i].offerIndex]
+                let plan = candidates[i].plan
                 candidates[i].terms = ScoringPlan.terms(
                     offer: plan.offer, relevance: plan.relevanceByChannel[channelIndex],
                     fitMultiplier: candidates[i].fitMultiplier, estimate: candidates[i].estimate)
@@ -162,12 +169,11 @@ public struct DecisionEngine: Sendable {
             }
             let limit = request.limit ?? flowPlan.flow.rank.maxCandidates
             let ranked = RankKey.rank(candidates, limit: limit) { candidate in
-                let offer = inventory[candidate.offerIndex].offer
-                return RankKey(score: candidate.score, priority: offer.priority, offerId: offer.id)
+                RankKey(score: candidate.score, priority: candidate.plan.offer.priority, offerId: candidate.plan.offer.id)
             }
             for (position, candidate) in ranked.cut.enumerated() {
                 funnel.drop(
-                    inventory[candidate.offerIndex].offer.id, at: .rank,
+                    candidate.plan.offer.id, at: .rank,
                     reason: "ranked \(limit + position + 1), below the limit of \(limit)")
             }
             returned = ranked.kept
@@ -182,8 +188,8 @@ public struct DecisionEngine: Sendable {
 
 /// One offer moving through the stages of one decision.
 struct Candidate {
-    /// Index into ``DecisionEngine/inventory``.
-    let offerIndex: Int
+    /// The offer.
+    let plan: DecisionEngine.OfferPlan
     var fitMultiplier = 1.0
     /// Whether the learners were asked for this offer (an unanswered ask leaves `estimate` nil).
     private(set) var learnerAsked = false
@@ -191,8 +197,8 @@ struct Candidate {
     var terms = ScoreTerms(propensity: 0, relevance: 0, impact: 0, emphasis: 0, upliftFactor: 1, fitMultiplier: 1)
     var score = 0.0
 
-    init(offerIndex: Int) {
-        self.offerIndex = offerIndex
+    init(plan: DecisionEngine.OfferPlan) {
+        self.plan = plan
     }
 
     mutating func askLearner(_ view: some DecisionView, offerId: String, features: [String: AttributeValue]) {

@@ -78,18 +78,15 @@ public struct EnrichedCustomer: Sendable {
     /// the profile, with request attributes of the same name overriding them.
     public var features: [String: AttributeValue]
 
-    /// The value `reference` reads, or `nil` when missing or null. `customer.X` is the request's
-    /// `X` when the request carries it (request attributes override), else the profile's;
-    /// `request.X` is the request's only.
-    public func value(of reference: AttributeReference) -> AttributeValue? {
-        value(of: reference.name, from: reference.source)
-    }
-
-    /// The value of attribute `name` read from `source`, or `nil` when missing or null.
+    /// The value of attribute `name` read from `source` (`customer.X` or `request.X`), or `nil`
+    /// when missing or null. `customer.X` is the request's `X` when the request carries it (request
+    /// attributes override), else the profile's; `request.X` is the request's only.
     public func value(of name: String, from source: AttributeSource) -> AttributeValue? {
+        // Most requests carry no attributes: skip hashing the name for an empty dictionary.
+        let fromRequest = requestAttributes.isEmpty ? nil : requestAttributes[name]
         let found: AttributeValue? = switch source {
-        case .customer: requestAttributes[name] ?? profile[name]
-        case .request: requestAttributes[name]
+        case .customer: fromRequest ?? profile[name]
+        case .request: fromRequest
         }
         if case .null = found { return nil }
         return found

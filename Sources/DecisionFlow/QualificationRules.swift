@@ -18,19 +18,30 @@ public enum RuleOutcome: Sendable, Hashable {
     case failed(ObservedValue)
 }
 
-/// A qualification rule compiled for evaluation: operands parsed once, not per decision.
-public struct CompiledRule: Sendable {
+/// A qualification rule compiled for evaluation: operands parsed once, not per decision. A class,
+/// so that evaluating a rule does not copy its strings and operands.
+public final class CompiledRule: Sendable {
+    /// What the rule tests, with everything resolved for the hot path.
+    private enum Check {
+        case attribute(name: String, source: AttributeSource, op: ConditionOperator, operands: [ConditionOperand])
+        case metric(RollingMetric, ConditionOperator, Double)
+        case propensity(threshold: Double)
+    }
+
     /// The configured rule.
     public let rule: QualificationRule
-    private let operands: [ConditionOperand]
+    private let check: Check
 
     /// Compiles `rule`.
     public init(_ rule: QualificationRule) {
         self.rule = rule
-        if case .attribute(let condition) = rule.condition, let value = condition.value {
-            operands = (value.arrayValue ?? [value]).map(ConditionOperand.init)
-        } else {
-            operands = []
+        switch rule.condition {
+        case .attribute(let condition):
+            let operands = condition.value.map { ($0.arrayValue ?? [$0]).map(ConditionOperand.init) } ?? []
+            check = .attribute(
+                name: condition.attribute.name, source: condition.attribute.source, op: condition.op, operands: operands)
+        case .metric(let condition): check = .metric(condition.metric, condition.op, condition.value)
+        case .propensity(let threshold): check = .propensity(threshold: threshold)
         }
     }
 
@@ -45,24 +56,24 @@ public struct CompiledRule: Sendable {
     /// A missing input (absent or null attribute, undefined metric, unknown propensity) fails the
     /// rule unless it is `onMissing: pass`; `exists` and `not_exists` test presence itself.
     public func evaluate(customer: EnrichedCustomer, propensity: Double?) -> RuleOutcome {
-        switch rule.condition {
-        case .attribute(let condition):
-            let value = customer.value(of: condition.attribute)
-            switch condition.op {
+        switch check {
+        case .attribute(let name, let source, let op, let operands):
+            let value = customer.value(of: name, from: source)
+            switch op {
             case .exists: return value != nil ? .passed : .failed(.missing)
             case .notExists: return value.map { .failed(.attribute($0)) } ?? .passed
             default: break
             }
             guard let value else { return missingOutcome }
-            let holds: Bool = switch condition.op {
+            let holds: Bool = switch op {
             case .in: operands.contains { $0.order(of: value) == 0 }
             case .notIn: !operands.contains { $0.order(of: value) == 0 }
-            default: condition.op.holds(order: operands.first?.order(of: value))
+            default: op.holds(order: operands.first?.order(of: value))
             }
             return holds ? .passed : .failed(.attribute(value))
-        case .metric(let condition):
-            guard let value = customer.metrics.value(of: condition.metric) else { return missingOutcome }
-            return condition.op.holds(value, condition.value) ? .passed : .failed(.number(value))
+        case .metric(let metric, let op, let operand):
+            guard let value = customer.metrics.value(of: metric) else { return missingOutcome }
+            return op.holds(value, operand) ? .passed : .failed(.number(value))
         case .propensity(let threshold):
             guard let propensity else { return missingOutcome }
             return propensity >= threshold ? .passed : .failed(.number(propensity))

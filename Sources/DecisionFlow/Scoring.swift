@@ -119,9 +119,11 @@ public struct RankKey: Sendable, Hashable, Comparable {
     }
 
     /// The rank stage: `items` in rank order, split into the first `limit` and the rest.
-    public static func rank<Item>(_ items: [Item], limit: Int, key: (Item) -> RankKey) -> (kept: [Item], cut: [Item]) {
+    public static func rank<Item>(
+        _ items: [Item], limit: Int, key: (Item) -> RankKey
+    ) -> (kept: ArraySlice<Item>, cut: ArraySlice<Item>) {
         let ordered = items.sorted { key($0) < key($1) }
         let cut = min(max(limit, 0), ordered.count)
-        return (Array(ordered[..<cut]), Array(ordered[cut...]))
+        return (ordered[..<cut], ordered[cut...])
     }
 }
