@@ -1,4 +1,5 @@
 import EventLog
+import Foundation
 import Projection
 import KafkaClient
 import Logging
@@ -71,6 +72,8 @@ public final class Node: Sendable {
         }
         if settings.roles.contains(.serve) {
             // In one process the projection follows the writer's appends; alone it follows the files.
+            // Alone, the log may not exist yet: `xsell ingest` creates it when it starts.
+            try FileManager.default.createDirectory(atPath: settings.logDirectory, withIntermediateDirectories: true)
             let reader = writer?.makeReader() ?? EventLogReader(directory: settings.logDirectory)
             let projection = ProjectionRunner(
                 config: settings.config, reader: reader, snapshotDirectory: settings.snapshotDirectory, logger: logger)
