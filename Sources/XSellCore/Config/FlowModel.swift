@@ -8,21 +8,22 @@ public enum PolicyScope: String, Sendable, Hashable, CaseIterable {
     case channel
 }
 
-/// Period of a customer total cap.
+/// Period of a customer total cap: a calendar period in UTC (the decision flow's
+/// `CalendarPeriod`), so "4 a month" resets on the 1st.
 public enum PeriodType: String, Sendable, Hashable, CaseIterable {
-    /// Last 1 day.
+    /// The UTC day.
     case daily
-    /// Last 7 days.
+    /// The ISO week, from Monday 00:00 UTC.
     case weekly
-    /// Last 30 days.
+    /// The calendar month.
     case monthly
 
-    /// The period in days.
+    /// The longest the period lasts, in days (how much history the projection must keep).
     public var days: Int {
         switch self {
         case .daily: 1
         case .weekly: 7
-        case .monthly: 30
+        case .monthly: 31
         }
     }
 }
