@@ -32,6 +32,15 @@ public struct NodeSettings: Sendable {
         self.roles = roles
     }
 
+    /// A client configuration: role `defaults` under the user's properties (`-X` wins), and the
+    /// consumer `group`. Ingest fetches wait at most 5 ms and the request path 1 ms: the test
+    /// brokers answer a waiting fetch only when the wait expires, so this bounds freshness.
+    func clientConfiguration(defaults: [String: String], group: String? = nil) -> KafkaConfiguration {
+        var configuration = KafkaConfiguration(properties: defaults).merging(kafka.properties)
+        if let group { configuration = configuration.merging(["group.id": group]) }
+        return configuration
+    }
+
     /// The event log directory.
     public var logDirectory: String { dataDirectory + "/log" }
     /// The snapshot directory.
@@ -58,7 +67,8 @@ public final class Node: Sendable {
             for event in log.recoveryEvents {
                 logger.log(level: event.rule == .missingIndex ? .info : .warning, "event log recovery: \(event)")
             }
-            let consumer = try KafkaConsumer(configuration: settings.kafka.merging(["group.id": settings.ingestGroup]))
+            let consumer = try KafkaConsumer(configuration: settings.clientConfiguration(
+                defaults: ["fetch.wait.max.ms": "5"], group: settings.ingestGroup))
             try consumer.subscribe(topics: Ingestor.topics)
             let producer = try KafkaProducer(configuration: settings.kafka)
             services.append(Ingestor(
@@ -78,9 +88,11 @@ public final class Node: Sendable {
             let projection = ProjectionRunner(
                 config: settings.config, reader: reader, snapshotDirectory: settings.snapshotDirectory, logger: logger)
             let consumer = try KafkaConsumer(
-                configuration: settings.kafka.lowLatencyConsumer.merging(["group.id": settings.serveGroup]))
+                configuration: settings.clientConfiguration(
+                    defaults: KafkaConfiguration.lowLatencyConsumerProperties, group: settings.serveGroup))
             try consumer.subscribe(topics: [XSellTopic.requested.rawValue])
-            let producer = try KafkaProducer(configuration: settings.kafka.lowLatencyProducer)
+            let producer = try KafkaProducer(
+                configuration: settings.clientConfiguration(defaults: KafkaConfiguration.lowLatencyProducerProperties))
             services.append(projection)
             services.append(ScoringWorker(
                 consumer: consumer, producer: producer, projection: projection, config: settings.config,
