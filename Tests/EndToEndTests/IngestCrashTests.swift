@@ -54,6 +54,7 @@ struct IngestCrashTests {
                 crashes.append((point, LogFiles.count(logDirectory)))
             }
             #expect(crashes.count >= 3)
+            print("[\(label)] \(kind): crashes at (kill point, log records): \(crashes)")
 
             let last = try context.startIngest()
             try await withTimeout(.seconds(180), "the publisher") { try await publisher.value }
