@@ -15,6 +15,10 @@ public struct IngestOptions: Sendable {
     public var deduplicationHorizon: Int = 100_000
     /// Size limit of one event value.
     public var maxEventBytes: Int = EventCodec.defaultMaxBytes
+    /// Most bytes of a rejected message carried in its dead letter; longer payloads are cut
+    /// (and the reason says so). Base64 grows them by a third, and the dead letter must stay
+    /// under the producer's `message.max.bytes` (default 1,000,000) or it could never be sent.
+    public var maxDeadLetterPayloadBytes: Int = 512 * 1024
 
     /// Defaults.
     public init() {}
@@ -80,7 +84,7 @@ public final class Ingestor: Service, Sendable {
                     topic: message.topic, partition: message.partition, offset: message.offset,
                     eventId: event.eventId, payload: event.binaryEncoded()))
             case .rejected(let rejection):
-                deadLetters.append(DeadLetters.message(for: message, rejection: rejection))
+                deadLetters.append(deadLetter(for: message, rejection: rejection))
                 logger.notice("dead-lettered \(key)@\(message.offset): \(rejection)")
             }
         }
@@ -110,6 +114,20 @@ public final class Ingestor: Service, Sendable {
         } catch {
             return .rejected(error)
         }
+    }
+
+    /// The dead letter of a rejected message, small enough to be produced: the payload is cut
+    /// to ``IngestOptions/maxDeadLetterPayloadBytes`` and the reason to 1,000 characters.
+    private func deadLetter(for message: KafkaMessage, rejection: EventRejection) -> OutgoingMessage {
+        var reason = rejection.message
+        if reason.count > 1_000 { reason = reason.prefix(1_000) + "…" }
+        var carried = message
+        let limit = max(0, options.maxDeadLetterPayloadBytes)
+        if message.value.count > limit {
+            carried.value = Array(message.value.prefix(limit))
+            reason += " (payload cut to its first \(limit) of \(message.value.count) bytes)"
+        }
+        return DeadLetters.message(for: carried, code: rejection.code.rawValue, reason: reason)
     }
 
     private func recentEventIDs() throws -> [String] {
