@@ -201,6 +201,23 @@ final class FlowHarness: Sendable {
         }
     }
 
+    /// Returns once `check` holds, re-checking after every fold (for checks on the log itself).
+    func untilTrue(_ what: String, timeout: Duration = .seconds(30), _ check: () throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while try !check() {
+            let next = projection.applied + 1
+            try await awaitOrTimeout(what, deadline: deadline) { [projection] in await projection.waitUntilApplied(next) }
+        }
+    }
+
+    /// The decision events about `customerId` in the node's log, in log order.
+    func loggedDecisions(of customerId: String) throws -> [DecisionEvent] {
+        try loggedEvents().compactMap { entry in
+            guard case .decision(let event) = entry.event, event.customerId == customerId else { return nil }
+            return event
+        }
+    }
+
     /// The customer's state in the projection.
     func customer(_ customerId: String) -> CustomerState? {
         projection.withState { $0.customer(customerId) }
