@@ -66,7 +66,7 @@ public final class ScoringWorker: Service, Sendable {
             if let requestId = RequestCodec.requestId(in: message.value) {
                 out.append(reply(
                     .error(requestId: requestId, code: .badRequest, message: error.description),
-                    to: XSellTopic.returned.rawValue, key: message.key))
+                    to: Self.replyTopic(in: message.value) ?? XSellTopic.returned.rawValue, key: message.key))
             }
             return out
         }
@@ -88,6 +88,15 @@ public final class ScoringWorker: Service, Sendable {
         case .rejected(let error):
             return [replyMessage, DeadLetters.message(for: message, code: error.code.rawValue, reason: error.message)]
         }
+    }
+
+    /// Best effort: the `replyTo` of a request that failed validation, so that its error reply
+    /// reaches the client's own reply topic like any other reply (SPEC §5).
+    private static func replyTopic(in value: [UInt8]) -> String? {
+        guard let json = try? JSONValue.parse(value), let topic = json["replyTo"]?.stringValue, !topic.isEmpty else {
+            return nil
+        }
+        return topic
     }
 
     private func reply(_ reply: RecommendationReply, to topic: String, key: [UInt8]?) -> OutgoingMessage {

@@ -1,0 +1,311 @@
+import DecisionFlow
+import EventLog
+import Foundation
+import KafkaClient
+import Logging
+import Projection
+import Services
+import Synchronization
+import Testing
+import XSellCore
+
+/// The brokers the flow tests run on: always a private mock cluster per test, plus the shared
+/// tansu when `XSELL_TANSU_BOOTSTRAP` is set (otherwise its cases are not generated).
+enum FlowBroker: String, CustomStringConvertible, Sendable {
+    case mock, tansu
+
+    static var available: [FlowBroker] {
+        ProcessInfo.processInfo.environment["XSELL_TANSU_BOOTSTRAP"] == nil ? [.mock] : [.mock, .tansu]
+    }
+
+    var description: String { rawValue }
+}
+
+/// Repository paths, from this file's location.
+enum FlowPaths {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().path
+    static var config: String { root + "/config/cross-sell.yaml" }
+    static var topics: String { root + "/topics" }
+    static var tutorialCustomers: String { root + "/topics/examples/tutorial-customers.jsonl" }
+}
+
+/// Configurations and events of the tutorial.
+enum FlowFixtures {
+    static let card = "rewards-credit-card"
+    static let savings = "high-yield-savings"
+    static let wealth = "wealth-management-account"
+    static let mortgage = "mortgage-pre-approval"
+
+    static func tutorialYAML() throws -> String { try String(contentsOfFile: FlowPaths.config, encoding: .utf8) }
+
+    static func tutorialConfig() throws -> XSellConfig { try ConfigLoader.load(path: FlowPaths.config) }
+
+    /// The tutorial configuration with `contactPolicies: []` replaced by `policies` (YAML flow items).
+    static func config(contactPolicies policies: [String]) throws -> XSellConfig {
+        let yaml = try tutorialYAML()
+        let replaced = yaml.replacingOccurrences(
+            of: "contactPolicies: []", with: "contactPolicies:\n" + policies.map { "  - " + $0 }.joined(separator: "\n"))
+        #expect(replaced != yaml, "config/cross-sell.yaml no longer has `contactPolicies: []`")
+        return try ConfigLoader.load(yaml: replaced)
+    }
+
+    /// The exact `customer.profile.v1` line of `customerId` in topics/examples/tutorial-customers.jsonl.
+    static func tutorialProfileLine(_ customerId: String) throws -> String {
+        let lines = try String(contentsOfFile: FlowPaths.tutorialCustomers, encoding: .utf8).split(separator: "\n")
+        return String(try #require(lines.first { $0.contains("\"customerId\":\"\(customerId)\"") }))
+    }
+
+    /// cust_42's tutorial profile for another customer id (same attributes, own event id).
+    static func cust42Profile(as customerId: String) throws -> [UInt8] {
+        Array(try tutorialProfileLine("cust_42").replacingOccurrences(of: "cust_42", with: customerId).utf8)
+    }
+
+    /// A fresh customer id with `prefix` that the flow's holdout puts in the treatment arm
+    /// (SPEC §4.6: FNV-1a 64 of `flowKey:customerId` mod 10,000 at or above holdoutPercent × 100).
+    static func treatedCustomer(_ prefix: String, flow: String = "cross-sell", holdoutPercent: Double = 10) -> String {
+        while true {
+            let id = "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())"
+            if Double(HoldoutAssignment.bucket(flowKey: flow, customerId: id)) >= holdoutPercent * 100 { return id }
+        }
+    }
+
+    /// A request on in_app for the tutorial flow.
+    static func request(_ customerId: String, explain: Bool = false, limit: Int? = nil, flow: String = "cross-sell")
+        -> RecommendationRequest
+    {
+        RecommendationRequest(
+            requestId: "flow-\(UUID().uuidString.lowercased())", customerId: customerId, channel: "in_app",
+            decisionFlowKey: flow, limit: limit, explain: explain, attributes: nil, replyTo: nil)
+    }
+}
+
+/// A request or a wait did not complete in time.
+struct FlowTimeout: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// One test's broker and in-process node (roles `.all`), client and producer. Isolation on the
+/// shared tansu: fresh group ids, a fresh data directory, and customer ids unique to the test.
+final class FlowHarness: Sendable {
+    let kind: FlowBroker
+    let embedded: EmbeddedBroker?
+    let kafka: KafkaConfiguration
+    let settings: NodeSettings
+    let node: Node
+    let projection: ProjectionRunner
+    let client: RecommendationClient
+    let producer: KafkaProducer
+    private let runTask: Task<Void, any Error>
+
+    private init(
+        kind: FlowBroker, embedded: EmbeddedBroker?, kafka: KafkaConfiguration, settings: NodeSettings, node: Node,
+        client: RecommendationClient, producer: KafkaProducer, runTask: Task<Void, any Error>
+    ) throws {
+        self.kind = kind
+        self.embedded = embedded
+        self.kafka = kafka
+        self.settings = settings
+        self.node = node
+        self.projection = try #require(node.projection)
+        self.client = client
+        self.producer = producer
+        self.runTask = runTask
+    }
+
+    /// Creates the topics (if absent), starts a node for `config` and a recommendation client.
+    static func start(_ kind: FlowBroker, config: XSellConfig) async throws -> FlowHarness {
+        let specs = try TopicSpec.loadAll(directory: FlowPaths.topics)
+        var embedded: EmbeddedBroker?
+        var kafka: KafkaConfiguration
+        switch kind {
+        case .mock:
+            let broker = try EmbeddedBroker(brokerCount: 1)
+            try TopicSetup.create(specs, broker: broker)
+            embedded = broker
+            kafka = KafkaConfiguration(bootstrapServers: broker.bootstrapServers)
+        case .tansu:
+            let address = try #require(ProcessInfo.processInfo.environment["XSELL_TANSU_BOOTSTRAP"])
+            kafka = KafkaConfiguration(bootstrapServers: address)
+            try await TopicSetup.create(specs, admin: KafkaAdmin(configuration: kafka))
+            // tansu joins a group in ~3.5 s with these (~20 s with the defaults).
+            kafka = kafka.merging(["session.timeout.ms": "6000", "max.poll.interval.ms": "7000"])
+        }
+        // Warnings that are expected here (consumer properties on producers, the mock's missing
+        // auto-create switch) would drown the test output; errors are still logged.
+        kafka = kafka.merging(["log_level": "3"])
+        let unique = UUID().uuidString.prefix(8).lowercased()
+        var settings = NodeSettings(
+            kafka: kafka, config: config,
+            dataDirectory: FileManager.default.temporaryDirectory.path + "/xsell-flow-\(unique)", roles: .all)
+        settings.ingestGroup = "flow-ingest-\(unique)"
+        settings.serveGroup = "flow-serve-\(unique)"
+        try FileManager.default.createDirectory(atPath: settings.dataDirectory, withIntermediateDirectories: true)
+        var logger = Logger(label: "xsell.flow-test") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = .warning
+        let node = try Node(settings: settings, logger: logger)
+        try await node.start()
+        let runTask = Task { try await node.run() }
+        let client = try RecommendationClient(kafka: kafka)
+        try await client.start()
+        let producer = try KafkaProducer(configuration: kafka.lowLatencyProducer)
+        return try FlowHarness(
+            kind: kind, embedded: embedded, kafka: kafka, settings: settings, node: node, client: client,
+            producer: producer, runTask: runTask)
+    }
+
+    /// Stops the node, closes the clients, removes the data directory and the mock cluster.
+    func stop() async {
+        try? await client.close()
+        try? await producer.close()
+        runTask.cancel()
+        _ = await runTask.result
+        embedded?.shutdown()
+        try? FileManager.default.removeItem(atPath: settings.dataDirectory)
+    }
+
+    /// Publishes `value` keyed by `key` to `topic` and awaits its delivery.
+    func publish(_ topic: XSellTopic, key: String, value: [UInt8]) async throws {
+        _ = try await producer.send(OutgoingMessage(topic: topic.rawValue, key: Array(key.utf8), value: value))
+    }
+
+    /// Publishes an event to its topic, keyed by its customer.
+    func publish(_ event: DomainEvent) async throws {
+        try await publish(event.topic, key: event.customerId, value: EventCodec.encode(event))
+    }
+
+    /// Sends a request and awaits its reply.
+    func recommend(_ request: RecommendationRequest) async throws -> RecommendationReply {
+        try await client.recommend(request, timeout: .seconds(30))
+    }
+
+    /// Sends a request and requires a decided response.
+    func response(_ request: RecommendationRequest) async throws -> RecommendationResponse {
+        let reply = try await recommend(request)
+        guard case .response(let response) = reply else {
+            Issue.record("expected a response, got \(reply)")
+            throw FlowTimeout(description: "error reply")
+        }
+        return response
+    }
+
+    /// Returns once `predicate` holds on the projection, re-checking after every fold
+    /// (event-driven: it awaits the next applied log record, never a fixed delay).
+    func until(
+        _ what: String, timeout: Duration = .seconds(30), _ predicate: (borrowing ProjectionState) -> Bool
+    ) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while !projection.withState(predicate) {
+            let next = projection.applied + 1
+            try await awaitOrTimeout(what, deadline: deadline) { [projection] in await projection.waitUntilApplied(next) }
+        }
+    }
+
+    /// Returns once `check` holds, re-checking after every fold (for checks on the log itself).
+    func untilTrue(_ what: String, timeout: Duration = .seconds(30), _ check: () throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while try !check() {
+            let next = projection.applied + 1
+            try await awaitOrTimeout(what, deadline: deadline) { [projection] in await projection.waitUntilApplied(next) }
+        }
+    }
+
+    /// The decision events about `customerId` in the node's log, in log order.
+    func loggedDecisions(of customerId: String) throws -> [DecisionEvent] {
+        try loggedEvents().compactMap { entry in
+            guard case .decision(let event) = entry.event, event.customerId == customerId else { return nil }
+            return event
+        }
+    }
+
+    /// The customer's state in the projection.
+    func customer(_ customerId: String) -> CustomerState? {
+        projection.withState { $0.customer(customerId) }
+    }
+
+    /// Every event in the node's log, in log order.
+    func loggedEvents() throws -> [(record: LogRecord, event: DomainEvent)] {
+        let reader = EventLogReader(directory: settings.logDirectory)
+        var out: [(LogRecord, DomainEvent)] = []
+        var position: UInt64 = 0
+        while true {
+            let batch = try reader.read(from: position, limit: 4_096)
+            guard let last = batch.last else { return out }
+            for record in batch { out.append((record, try DomainEvent(binary: record.payload))) }
+            position = last.position + 1
+        }
+    }
+
+    /// A reader of `topic` from its beginning (assigned, no group join).
+    func tail(_ topic: String) async throws -> TopicTail {
+        try await TopicTail(kafka: kafka, topic: topic)
+    }
+}
+
+/// Runs `operation` but gives up with ``FlowTimeout`` at `deadline`. A non-cancellable
+/// operation that never finishes is left behind (only on the failure path).
+func awaitOrTimeout(
+    _ what: String, deadline: ContinuousClock.Instant, _ operation: @escaping @Sendable () async -> Void
+) async throws {
+    let gate = OneShot()
+    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+        gate.arm(continuation)
+        Task { await operation(); gate.resume(.success(())) }
+        Task {
+            try? await Task.sleep(until: deadline)
+            gate.resume(.failure(FlowTimeout(description: "timed out waiting for \(what)")))
+        }
+    }
+}
+
+/// A continuation resumed by whichever party comes first.
+final class OneShot: Sendable {
+    private let slot = Mutex<CheckedContinuation<Void, any Error>?>(nil)
+
+    func arm(_ continuation: CheckedContinuation<Void, any Error>) { slot.withLock { $0 = continuation } }
+
+    func resume(_ result: Result<Void, any Error>) {
+        slot.withLock { current in defer { current = nil }; return current }?.resume(with: result)
+    }
+}
+
+/// Reads every partition of a topic from the beginning with manual assignment and returns the
+/// first message matching a predicate (the shared tansu topics hold other tests' messages too).
+final class TopicTail: Sendable {
+    private let consumer: KafkaConsumer
+    private let seen = Mutex<[KafkaMessage]>([])
+
+    init(kafka: KafkaConfiguration, topic: String) async throws {
+        consumer = try KafkaConsumer(configuration: kafka.lowLatencyConsumer.merging([
+            "group.id": "flow-tail-\(UUID().uuidString)", "enable.auto.commit": "false",
+        ]))
+        let partitions = try #require(try await KafkaAdmin(configuration: kafka).listTopics()[topic])
+        try consumer.assign((0..<partitions).map { TopicPartitionOffset(topic: topic, partition: Int32($0), offset: .beginning) })
+    }
+
+    /// The first message (already read or arriving within `timeout`) for which `match` holds.
+    func first(
+        _ what: String, timeout: Duration = .seconds(30), where match: (KafkaMessage) -> Bool
+    ) async throws -> KafkaMessage {
+        if let hit = seen.withLock({ $0.first(where: match) }) { return hit }
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let batch = try await consumer.poll(maxMessages: 500, timeout: .milliseconds(100))
+            seen.withLock { $0 += batch }
+            if let hit = batch.first(where: match) { return hit }
+        }
+        throw FlowTimeout(description: "no \(what) within \(timeout)")
+    }
+
+    /// Every message read so far for which `match` holds.
+    func all(where match: (KafkaMessage) -> Bool) -> [KafkaMessage] {
+        seen.withLock { $0.filter(match) }
+    }
+
+    func close() async { try? await consumer.close() }
+}
+
+extension KafkaMessage {
+    /// The value as text.
+    var text: String { String(decoding: value, as: UTF8.self) }
+}
