@@ -145,6 +145,20 @@ public struct GroundTruth: Sendable {
         return muControl(offerId, customer) >= 0.10 ? .sleepingDog : .lostCause
     }
 
+    /// One customer's truth: its attributes and, per offer, μ_T, μ_C, τ and the segment.
+    public func json(_ customer: SimulatedCustomer) -> JSONValue {
+        .object([
+            "customerId": .string(customer.id),
+            "attributes": .object(customer.attributes.mapValues(\.jsonValue)),
+            "offers": .object(Dictionary(uniqueKeysWithValues: offers.keys.map { offerId in
+                (offerId, JSONValue.object([
+                    "muTreated": .number(muTreated(offerId, customer)), "muControl": .number(muControl(offerId, customer)),
+                    "tau": .number(tau(offerId, customer)), "segment": .string(segment(offerId, customer).rawValue),
+                ]))
+            })),
+        ])
+    }
+
     /// The truth as JSON: the formula, and per offer the coefficients of μ_C and μ_T.
     public var json: JSONValue {
         func logit(_ l: Logit) -> JSONValue {
