@@ -1,0 +1,59 @@
+import Foundation
+import Projection
+import Services
+import Testing
+import XSellCore
+
+/// The synthetic bank: determinism, and planted effects recovered through the real projection.
+@Suite struct SimulationTests {
+    static let bank = SimulatedBank(config: try! ReportFixtures.config())
+
+    @Test func theSameSeedGivesTheSameHistory() {
+        let a = SimulatedHistory.generate(bank: Self.bank, exposures: 500, seed: 11)
+        let b = SimulatedHistory.generate(bank: Self.bank, exposures: 500, seed: 11)
+        let c = SimulatedHistory.generate(bank: Self.bank, exposures: 500, seed: 12)
+        #expect(a.events == b.events && a.exposures == b.exposures)
+        #expect(a.events != c.events)
+        #expect(a.exposures.count >= 500)
+        let arms = Dictionary(grouping: a.exposures, by: \.treated).mapValues(\.count)
+        #expect((arms[true] ?? 0) > 0 && (arms[false] ?? 0) > 0)
+        // Events are in event time and every decision carries its feature snapshot.
+        #expect(zip(a.events, a.events.dropFirst()).allSatisfy { $0.occurredAt <= $1.occurredAt })
+        for case .decision(let d) in a.events { #expect(d.features?["tier"] != nil) }
+    }
+
+    @Test func everySegmentExistsInTheTruth() {
+        var random = SimulationRandom(seed: 3)
+        let customers = (0..<4_000).map { SimulatedCustomer(id: "s\($0)", random: &random) }
+        var segments: Set<UpliftSegment> = []
+        for offerId in Self.bank.truth.offers.keys {
+            for customer in customers { segments.insert(Self.bank.truth.segment(offerId, customer)) }
+        }
+        #expect(segments == [.persuadable, .sureThing, .lostCause, .sleepingDog])
+    }
+
+    @Test func plantedEffectsAreRecoveredOnHeldOutCustomers() {
+        let history = SimulatedHistory.generate(bank: Self.bank, exposures: 6_000, seed: 21)
+        var state = ProjectionState(config: Self.bank.config)
+        for (position, event) in history.events.enumerated() { state.apply(event, position: UInt64(position)) }
+        state.settle()
+        var random = SimulationRandom(seed: 99)
+        let heldOut = (0..<1_500).map { SimulatedCustomer(id: "h\($0)", random: &random) }
+        let accuracy = Dictionary(uniqueKeysWithValues: SimulationEvaluation.accuracy(
+            state: state, bank: Self.bank, heldOut: heldOut).map { ($0.offerId, $0) })
+        // Enough data for three offers (wealth management is eligible for few customers).
+        for offerId in ["high-yield-savings", "rewards-credit-card", "mortgage-pre-approval"] {
+            #expect(accuracy[offerId]?.modelReady == true, "\(offerId)")
+        }
+        // Mean estimated τ of the customers of each true segment: the planted signs and order.
+        let card = accuracy["rewards-credit-card"]?.meanEstimatedTauBySegment ?? [:]
+        #expect((card[.persuadable] ?? 0) > 0.03)
+        #expect((card[.sleepingDog] ?? 0) < -0.02 && (card[.lostCause] ?? 0) < -0.02)
+        #expect((card[.sureThing] ?? 1) < (card[.persuadable] ?? 0) && (card[.sureThing] ?? -1) > (card[.lostCause] ?? 0))
+        let savings = accuracy["high-yield-savings"]?.meanEstimatedTauBySegment ?? [:]
+        #expect((savings[.persuadable] ?? 0) > 0.02 + (savings[.sleepingDog] ?? 1))
+        let mortgage = accuracy["mortgage-pre-approval"]?.meanEstimatedTauBySegment ?? [:]
+        #expect((mortgage[.persuadable] ?? 0) > (mortgage[.sureThing] ?? 1))
+        #expect(SimulationEvaluation.pooledRMSE(Array(accuracy.values)) < 0.1)
+    }
+}
