@@ -210,7 +210,7 @@ struct AppendBench: AsyncParsableCommand {
             let perSecond = Double(count) / seconds
             let batchesPerSecond = Double((count + size - 1) / size) / seconds
             print("| \(size) | \(count) | \(frame) B | \(Int(batchesPerSecond)) | \(Int(perSecond)) | "
-                + String(format: "%.1f", perSecond * Double(frame) / 1e6) + " |")
+                + String(format: "%.2f", perSecond * Double(frame) / 1e6) + " |")
         }
     }
 }
