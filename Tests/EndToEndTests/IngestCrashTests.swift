@@ -17,10 +17,11 @@ struct IngestCrashTests {
     /// The producer stays at most this many events ahead of the log, so publishing goes on
     /// across the crashes instead of finishing before the first one.
     static let window = 1_200
-    /// Kill the running ingest once the log holds at least this many records.
-    static let killPoints: [UInt64] = [1, 700, 1_900, 3_300]
+    /// Kill each ingest process once the log has grown by this many records since it started:
+    /// right after its first append (before or during its commit), or further into the stream.
+    static let killAfterGrowth: [UInt64] = [1, 450, 1, 900]
 
-    @Test("SIGKILL at 4 points while publishing 5,000 events: each event once, log verify passes",
+    @Test("SIGKILL 4 times while publishing 5,000 events: each event once, log verify passes",
           arguments: IngestBrokerKind.available)
     func crashAndRestart(kind: IngestBrokerKind) async throws {
         try await IngestTestContext.run(kind, "ingest-crash") { context in
@@ -44,7 +45,8 @@ struct IngestCrashTests {
             }
 
             var crashes: [(point: UInt64, logged: UInt64)] = []
-            for point in Self.killPoints {
+            for growth in Self.killAfterGrowth {
+                let point = LogFiles.count(logDirectory) + growth
                 let ingest = try context.startIngest()
                 try await eventually("the log to reach \(point) before crash \(crashes.count + 1)") {
                     LogFiles.count(logDirectory) >= point
