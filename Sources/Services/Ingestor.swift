@@ -13,6 +13,8 @@ public struct IngestOptions: Sendable {
     public var pollTimeout: Duration = .milliseconds(50)
     /// How many recent event ids are remembered to drop producer retries (by event id).
     public var deduplicationHorizon: Int = 100_000
+    /// Most time between offset commits while busy (an idle ingest commits at once).
+    public var commitInterval: Duration = .milliseconds(200)
     /// Size limit of one event value.
     public var maxEventBytes: Int = EventCodec.defaultMaxBytes
     /// Most bytes of a rejected message carried in its dead letter; longer payloads are cut
@@ -60,15 +62,28 @@ public final class Ingestor: Service, Sendable {
     public func run() async throws {
         var dedup = RecentEventIDs(capacity: options.deduplicationHorizon, seed: try recentEventIDs())
         var highest = log.highestOffsets()
+        let clock = ContinuousClock()
+        var lastCommit = clock.now
+        var uncommitted = false
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let messages = try await consumer.poll(maxMessages: options.maxBatch, timeout: options.pollTimeout)
-            if messages.isEmpty { continue }
-            try await ingest(messages, dedup: &dedup, highest: &highest)
+            if !messages.isEmpty {
+                try await ingest(messages, dedup: &dedup, highest: &highest)
+                uncommitted = true
+            }
+            // Offsets are stored only after the fsync; committing them is batched: when idle,
+            // or every `commitInterval` under load. A crash in between re-reads what the log
+            // already holds, which the source-coordinate check skips.
+            if uncommitted && (messages.isEmpty || clock.now - lastCommit >= options.commitInterval) {
+                try await consumer.commit()
+                lastCommit = clock.now
+                uncommitted = false
+            }
         }
         try await consumer.commit()
     }
 
-    /// Routes one polled batch: append, dead-letter, then store and commit offsets.
+    /// Routes one polled batch: append (fsync), deliver dead letters, then store the offsets.
     func ingest(
         _ messages: [KafkaMessage], dedup: inout RecentEventIDs, highest: inout [TopicPartitionKey: Int64]
     ) async throws {
@@ -98,7 +113,6 @@ public final class Ingestor: Service, Sendable {
         }
         try await producer.sendAll(deadLetters)
         for message in messages { try consumer.storeOffset(for: message) }
-        try await consumer.commit()
     }
 
     private enum Routed {
