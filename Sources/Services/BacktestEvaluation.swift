@@ -18,6 +18,11 @@ import XSellCore
 /// side is unbiased; the treated side is unbiased only when the logged choice was itself
 /// randomised among the eligible offers (as in the simulator's offline history) — with a
 /// deterministic logged ranking it favours policies that agree with it.
+///
+/// Simplifications: "converted" means any conversion of the offer by the customer within the
+/// attribution window after the decision (not the projection's latest-open-exposure rule);
+/// "as of the log position" includes events logged earlier with later event times (a
+/// conversion logged before its decision has already set the holding the policy sees).
 public enum BacktestEvaluation {
     /// One policy's result.
     public struct PolicyResult: Sendable {
