@@ -10,8 +10,8 @@ public struct ReportDocument: Sendable {
     public var text: String
 }
 
-/// Builds the reports of `xsell replay`, `xsell experiment` and `xsell uplift` from a settled
-/// projection. Every number in the text is also in the JSON, where undefined values are `null`.
+/// Builds the reports of `xsell replay`, `xsell experiment`, `xsell uplift` (from a settled
+/// projection) and `xsell backtest`. Every number in the text is also in the JSON, where undefined values are `null`.
 public enum Reports {
     /// `xsell replay`: digest, counts, the log clock, and committed exposures per flow and offer.
     public static func replay(_ result: LogReplay.Result) -> ReportDocument {
@@ -121,6 +121,43 @@ public enum Reports {
             }
             text += "\n\nestimates for the given features:\n" + each.rendered
         }
+        return ReportDocument(json: json, text: text)
+    }
+
+    /// `xsell backtest`: per policy, how often it would have shown the converted offer, and the
+    /// replay estimate of its incremental conversions (see ``BacktestEvaluation``).
+    public static func backtest(_ report: BacktestEvaluation.Report) -> ReportDocument {
+        let json = JSONValue.object([
+            "decisions": .number(Double(report.decisions)), "treatedDecisions": .number(Double(report.treatedDecisions)),
+            "convertedDecisions": .number(Double(report.convertedDecisions)),
+            "policies": .array(report.policies.map { p in
+                let s = p.statistics
+                return .object([
+                    "name": .string(p.name), "showedConverted": .number(Double(p.showedConverted)),
+                    "matchedTreated": .number(Double(s.treatedCount)), "matchedTreatedConversions": .number(Double(s.treatedConversions)),
+                    "matchedControl": .number(Double(s.controlCount)), "matchedControlConversions": .number(Double(s.controlConversions)),
+                    "upliftPerContact": optional(s.absoluteUplift), "upliftPerContactInterval": interval(s.differenceInterval),
+                    "incrementalConversions": optional(p.incrementalConversions),
+                    "incrementalConversionsInterval": interval(p.incrementalInterval),
+                ])
+            }),
+        ])
+        var table = ReportTable(headers: [
+            "policy", "showed converted", "matched treated", "rate", "matched control", "rate", "uplift/contact", "incr conv", "95% CI",
+        ])
+        table.rows = report.policies.map { p in
+            let s = p.statistics
+            let share = report.convertedDecisions > 0 ? Double(p.showedConverted) / Double(report.convertedDecisions) : nil
+            return [
+                p.name, "\(p.showedConverted)/\(report.convertedDecisions) (\(ReportTable.percent(share)))",
+                "\(s.treatedConversions)/\(s.treatedCount)", ReportTable.percent(s.treatedRate),
+                "\(s.controlConversions)/\(s.controlCount)", ReportTable.percent(s.controlRate), ReportTable.fixed(s.absoluteUplift),
+                ReportTable.fixed(p.incrementalConversions, 1),
+                ReportTable.interval(p.incrementalInterval?.lower, p.incrementalInterval?.upper, 1),
+            ]
+        }
+        let text = "\(report.decisions) decisions replayed, \(report.treatedDecisions) treated with offers, "
+            + "\(report.convertedDecisions) of them converted a shown offer within the attribution window\n\n" + table.rendered
         return ReportDocument(json: json, text: text)
     }
 

@@ -14,10 +14,6 @@ public enum SimulationEvaluation {
         public var customers: Int
         /// √mean (τ̂(x) − τ(x))², with τ̂ the model's raw τ.
         public var rmse: Double
-        /// Mean true τ.
-        public var meanTrueTau: Double
-        /// Mean estimated τ.
-        public var meanEstimatedTau: Double
         /// Share of customers whose estimated segment is the true one.
         public var segmentAgreement: Double
         /// Customers per true segment.
@@ -48,36 +44,40 @@ public enum SimulationEvaluation {
     /// τ accuracy per offer over `heldOut` customers (whose features the model never saw),
     /// each scored for the offers it is eligible for, at the state's log clock.
     public static func accuracy(state: ProjectionState, bank: SimulatedBank, heldOut: [SimulatedCustomer]) -> [OfferAccuracy] {
-        let now = Timestamp(millisecondsSinceEpoch: state.clockMillis ?? 0)
-        var eligible: [String: [SimulatedCustomer]] = [:]
-        for customer in heldOut {
-            for offerId in bank.decide(customer, at: now, id: "eval-" + customer.id)?.candidates ?? [] {
-                eligible[offerId, default: []].append(customer)
-            }
-        }
-        return eligible.keys.sorted().compactMap { offerId in
-            let customers = eligible[offerId]!
+        let eligible = eligibleCustomers(bank: bank, customers: heldOut, at: Timestamp(millisecondsSinceEpoch: state.clockMillis ?? 0))
+        return eligible.compactMap { offerId, customers in
             guard let report = state.upliftReport(offerId: offerId, features: customers.map(\.attributes)).first else { return nil }
-            var squared = 0.0, trueSum = 0.0, estimatedSum = 0.0, agree = 0
+            var squared = 0.0, agree = 0
             var segments: [UpliftSegment: Int] = [:]
             var estimatedBySegment: [UpliftSegment: Double] = [:]
             for (customer, estimate) in zip(customers, report.rows) {
                 let truth = bank.truth.tau(offerId, customer)
                 let segment = bank.truth.segment(offerId, customer)
                 squared += (estimate.rawTau - truth) * (estimate.rawTau - truth)
-                trueSum += truth
-                estimatedSum += estimate.rawTau
                 segments[segment, default: 0] += 1
                 estimatedBySegment[segment, default: 0] += estimate.rawTau
                 if estimate.segment == segment { agree += 1 }
             }
             let n = Double(customers.count)
             return OfferAccuracy(
-                offerId: offerId, customers: customers.count, rmse: (squared / n).squareRoot(), meanTrueTau: trueSum / n,
-                meanEstimatedTau: estimatedSum / n, segmentAgreement: Double(agree) / n, trueSegments: segments,
+                offerId: offerId, customers: customers.count, rmse: (squared / n).squareRoot(),
+                segmentAgreement: Double(agree) / n, trueSegments: segments,
                 meanEstimatedTauBySegment: estimatedBySegment.reduce(into: [:]) { $0[$1.key] = $1.value / Double(segments[$1.key]!) },
                 modelReady: report.average.status == .ok)
         }
+    }
+
+    /// For each offer (by id), the customers of `customers` the flow finds eligible for it at `at`.
+    public static func eligibleCustomers(
+        bank: SimulatedBank, customers: [SimulatedCustomer], at: Timestamp
+    ) -> [(offerId: String, customers: [SimulatedCustomer])] {
+        var eligible: [String: [SimulatedCustomer]] = [:]
+        for customer in customers {
+            for offerId in bank.decide(customer, at: at, id: "eval-" + customer.id)?.candidates ?? [] {
+                eligible[offerId, default: []].append(customer)
+            }
+        }
+        return eligible.keys.sorted().map { ($0, eligible[$0]!) }
     }
 
     /// The RMSE over every (customer, offer) pair of `offers`.

@@ -9,7 +9,10 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "xsell-bench",
         abstract: "Benchmarks of xsell (run with -c release).",
-        subcommands: [KafkaBench.self, IngestBench.self, AppendBench.self, ReplayBench.self, FreshnessBench.self]
+        subcommands: [
+            KafkaBench.self, IngestBench.self, AppendBench.self, ReplayBench.self, FreshnessBench.self,
+            QualityBench.self,
+        ]
     )
 }
 

@@ -5,15 +5,22 @@ import XSellCore
 /// What the analyst commands share: rebuild the projection from the log of `--data-dir`
 /// (no snapshot needed) with progress on standard error, and print a report.
 enum ReportSupport {
-    /// Rebuilds the projection from the log; progress goes to standard error every 100,000 records.
+    /// Rebuilds the projection from the log, with progress on standard error.
     static func rebuild(_ common: CommonOptions, until: Timestamp? = nil) throws -> LogReplay.Result {
-        let config = try Runtime.config(common)
+        try LogReplay.rebuild(
+            config: try Runtime.config(common), directory: Runtime.logDirectory(common), until: until,
+            progress: progress("replay"))
+    }
+
+    /// A progress callback that writes a line to standard error every 100,000 records.
+    static func progress(_ label: String) -> (LogReplay.Progress) -> Void {
         var reported: UInt64 = 0
-        return try LogReplay.rebuild(config: config, directory: Runtime.logDirectory(common), until: until) { progress in
+        return { progress in
             guard progress.read - reported >= 100_000 else { return }
             reported = progress.read
             let share = Double(progress.read) / Double(max(progress.end, 1)) * 100
-            FileHandle.standardError.write(Data(String(format: "replay: %llu / %llu records (%.0f%%)\n", progress.read, progress.end, share).utf8))
+            FileHandle.standardError.write(Data(
+                ("\(label): " + String(format: "%llu / %llu records (%.0f%%)\n", progress.read, progress.end, share)).utf8))
         }
     }
 

@@ -76,9 +76,15 @@ enum ReportFixtures {
     static func handComputedExperiment() -> [DomainEvent] {
         let offer = "high-yield-savings"
         var events: [DomainEvent] = []
+        // Eligible for the savings offer only (the card is held, the mortgage needs 24 months,
+        // wealth management a tier).
+        let attributes: [String: AttributeValue] = [
+            "tenureMonths": .integer(12), "hasChecking": .boolean(true), "hasSavings": .boolean(false),
+            "hasCreditCard": .boolean(true),
+        ]
         for i in 0..<10 {
-            events.append(profile("p-t\(i)", customer: "t\(i)", at: 0, ["tenureMonths": .integer(12), "hasChecking": .boolean(true)]))
-            events.append(profile("p-c\(i)", customer: "c\(i)", at: 0, ["tenureMonths": .integer(12), "hasChecking": .boolean(true)]))
+            events.append(profile("p-t\(i)", customer: "t\(i)", at: 0, attributes))
+            events.append(profile("p-c\(i)", customer: "c\(i)", at: 0, attributes))
         }
         for i in 0..<4 { events.append(conversion("conv-t\(i)", customer: "t\(i)", offer: offer, at: 2)) }
         for i in 0..<10 {
