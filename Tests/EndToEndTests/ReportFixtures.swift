@@ -6,12 +6,8 @@ import XSellCore
 /// Logs for the analyst-command tests: events written straight into an event log directory,
 /// plus the paths of the package, its configuration and the built `xsell` executable.
 enum ReportFixtures {
-    /// The package root (this file is `Tests/EndToEndTests/ReportFixtures.swift`).
-    static let root: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.path
-    }()
+    /// The package root.
+    static var root: String { PackagePaths.root }
 
     /// `config/cross-sell.yaml`.
     static var configPath: String { root + "/config/cross-sell.yaml" }
@@ -96,22 +92,8 @@ enum ReportFixtures {
         return events
     }
 
-    /// The `xsell` executable built with the tests (next to the test product, else `.build/debug`).
-    static func xsell() throws -> String {
-        var candidates: [String] = []
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<4 {
-            candidates.append(dir.appendingPathComponent("xsell").path)
-            dir.deleteLastPathComponent()
-        }
-        candidates.append(root + "/.build/debug/xsell")
-        var isDirectory: ObjCBool = false
-        let found = candidates.first {
-            FileManager.default.fileExists(atPath: $0, isDirectory: &isDirectory) && !isDirectory.boolValue
-                && FileManager.default.isExecutableFile(atPath: $0)
-        }
-        return try #require(found, "no xsell executable (swift build first); looked at \(candidates)")
-    }
+    /// The `xsell` executable built with the tests.
+    static func xsell() throws -> String { try PackagePaths.xsell() }
 
     /// Runs `xsell arguments…` to completion and returns its standard output.
     static func runXSell(_ arguments: [String]) throws -> String {
