@@ -1,3 +1,5 @@
+import Crdkafka
+
 /// librdkafka configuration properties, passed through verbatim.
 ///
 /// Any librdkafka property can be set (this is where `-X key=value` from the command line
@@ -92,4 +94,10 @@ public struct KafkaConfiguration: Sendable, Hashable {
     func withDefaults(_ defaults: [String: String]) -> [String: String] {
         defaults.merging(properties) { _, explicit in explicit }
     }
+}
+
+/// The librdkafka this process loaded (the system's, or one on `LD_LIBRARY_PATH`).
+public enum Librdkafka {
+    /// Its version string, e.g. `2.0.2`.
+    public static var version: String { String(cString: rd_kafka_version_str()) }
 }

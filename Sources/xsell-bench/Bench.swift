@@ -50,19 +50,19 @@ struct KafkaBench: AsyncParsableCommand {
         commandName: "kafka", abstract: "Produce and consume rates of KafkaClient on each broker.")
 
     @OptionGroup var brokers: BrokerOptions
-    @Option(help: "Messages per run (the mock cluster keeps only ~5 MB per partition: stay below that).")
+    @Option(help: "Messages per run, over 6 partitions (the mock cluster keeps only ~5 MB per partition: stay below that).")
     var messages: Int = 40_000
     @Option(help: "Message size in bytes.") var size: Int = 200
 
     func run() async throws {
-        print("| broker | messages | size | produced/s | consumed/s |")
-        print("|---|---|---|---|---|")
+        print("| broker | librdkafka | messages | size | produced/s | consumed/s |")
+        print("|---|---|---|---|---|---|")
         for broker in try brokers.brokers() {
             let topic = "bench-kafka-\(UUID().uuidString.prefix(8))"
             try await brokers.createTopic(topic, partitions: 6, on: broker)
             let rates = try await measureKafkaThroughput(
                 bootstrapServers: broker.bootstrap, topic: topic, messageCount: messages, messageSize: size)
-            print("| \(broker.name) | \(messages) | \(size) B | \(Int(rates.producedPerSecond)) | \(Int(rates.consumedPerSecond)) |")
+            print("| \(broker.name) | \(Librdkafka.version) | \(messages) | \(size) B | \(Int(rates.producedPerSecond)) | \(Int(rates.consumedPerSecond)) |")
         }
     }
 }
