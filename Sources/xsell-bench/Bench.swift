@@ -9,7 +9,7 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "xsell-bench",
         abstract: "Benchmarks of xsell (run with -c release).",
-        subcommands: [KafkaBench.self]
+        subcommands: [KafkaBench.self, DecideBench.self, RoundTripBench.self]
     )
 }
 
