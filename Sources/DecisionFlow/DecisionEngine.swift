@@ -90,6 +90,10 @@ public struct DecisionEngine: Sendable {
             return .rejected(ReplyError(code: .badRequest, message: "limit: must be at least 1, got \(limit)"))
         }
 
+        // Locals, so that the closures below capture one array each instead of copying `self`
+        // (every table of the engine) per call.
+        let inventory = self.inventory
+        let contactPolicies = self.contactPolicies
         var funnel = DecisionFunnel(explain: request.explain ?? false, totalCandidates: inventory.count)
         for offer in inactiveOffers {
             funnel.drop(offer.id, at: .inventory, reason: "status is \(offer.status.rawValue), inventory loads active offers only")
@@ -98,14 +102,16 @@ public struct DecisionEngine: Sendable {
 
         var candidates: [Candidate] = []
         candidates.reserveCapacity(inventory.count)
-        for (index, plan) in inventory.enumerated() {
+        for index in inventory.indices {  // by index: iterating by value would copy every plan
             var candidate = Candidate(offerIndex: index)
             if flowPlan.qualifies {
-                if plan.qualification.needsPropensity { candidate.askLearner(view, offerId: plan.offer.id, features: customer.features) }
-                switch plan.qualification.qualify(customer: customer, propensity: candidate.estimate?.propensity.value) {
+                if inventory[index].qualification.needsPropensity {
+                    candidate.askLearner(view, offerId: inventory[index].offer.id, features: customer.features)
+                }
+                switch inventory[index].qualification.qualify(customer: customer, propensity: candidate.estimate?.propensity.value) {
                 case .eligible(let fit): candidate.fitMultiplier = fit
                 case .ineligible(let rule, let observed):
-                    funnel.drop(plan.offer.id, at: .qualify, rule: rule.rule.name, reason: rule.reason(observed: observed))
+                    funnel.drop(inventory[index].offer.id, at: .qualify, rule: rule.rule.name, reason: rule.reason(observed: observed))
                     continue
                 }
             }

@@ -139,7 +139,9 @@ public struct Enricher: Sendable {
 
     /// The feature snapshot: schema fields only, request values overriding profile values.
     func features(profile: [String: AttributeValue], requestAttributes: [String: AttributeValue]) -> [String: AttributeValue] {
-        var snapshot = profile.allSatisfy({ featureFields.contains($0.key) }) ? profile : profile.filter { featureFields.contains($0.key) }
+        // Usually only the unique key is to be removed: copying and removing beats rebuilding.
+        var snapshot = profile
+        for name in profile.keys where !featureFields.contains(name) { snapshot.removeValue(forKey: name) }
         for (name, value) in requestAttributes where featureFields.contains(name) { snapshot[name] = value }
         return snapshot
     }

@@ -131,15 +131,16 @@ public struct OfferQualification: Sendable {
 
     /// Qualifies the offer for `customer`; `propensity` is its P when known.
     public func qualify(customer: EnrichedCustomer, propensity: Double?) -> QualificationVerdict {
-        for rule in eligibilityRules {
-            if case .failed(let observed) = rule.evaluate(customer: customer, propensity: propensity) {
-                return .ineligible(rule: rule, observed: observed)
+        // By index: iterating by value would copy (retain and release) every rule.
+        for i in eligibilityRules.indices {
+            if case .failed(let observed) = eligibilityRules[i].evaluate(customer: customer, propensity: propensity) {
+                return .ineligible(rule: eligibilityRules[i], observed: observed)
             }
         }
         var fitMultiplier = 1.0
-        for rule in matchRules {
-            if case .failed = rule.evaluate(customer: customer, propensity: propensity) {
-                fitMultiplier *= rule.rule.decay ?? 1
+        for i in matchRules.indices {
+            if case .failed = matchRules[i].evaluate(customer: customer, propensity: propensity) {
+                fitMultiplier *= matchRules[i].rule.decay ?? 1
             }
         }
         return .eligible(fitMultiplier: fitMultiplier)
