@@ -86,10 +86,17 @@ public enum CalendarPeriod: Sendable, Hashable {
             let sinceMonday = ((day + 3) % 7 + 7) % 7
             return Timestamp(millisecondsSinceEpoch: (day - sinceMonday) * msPerDay)
         case .month:
-            // Reuse the RFC 3339 formatter and parser rather than a second calendar algorithm:
-            // "YYYY-MM-" of `t`, then day 01 at midnight.
-            let monthPrefix = t.rfc3339.prefix(8)
-            return Timestamp(rfc3339: monthPrefix + "01T00:00:00Z") ?? Timestamp(millisecondsSinceEpoch: day * msPerDay)
+            // The day of the month of `day` (H. Hinnant's civil_from_days, proleptic Gregorian),
+            // then back to the 1st. Integer arithmetic only: this runs for every offer of every
+            // decision under a monthly cap (formatting and parsing RFC 3339 here cost ~1 µs each).
+            let z = day + 719_468
+            let era = (z >= 0 ? z : z - 146_096) / 146_097
+            let dayOfEra = z - era * 146_097
+            let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+            let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)  // from 1 March
+            let monthIndex = (5 * dayOfYear + 2) / 153
+            let dayOfMonth = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+            return Timestamp(millisecondsSinceEpoch: (day - (dayOfMonth - 1)) * msPerDay)
         }
     }
 }

@@ -62,8 +62,8 @@ struct FreshnessBench: AsyncParsableCommand {
         try await producer.close()
         print("| measure | samples | p50 | p99 |")
         print("|---|---|---|---|")
-        print("| publish → effect on the next decision | \(freshness.count) | \(ms(freshness, 0.5)) | \(ms(freshness, 0.99)) |")
-        print("| one request → reply (baseline) | \(roundTrips.count) | \(ms(roundTrips, 0.5)) | \(ms(roundTrips, 0.99)) |")
+        print("| publish → effect on the next decision | \(freshness.count) | \(fixed(percentileMilliseconds(freshness, 0.5), 2)) ms | \(fixed(percentileMilliseconds(freshness, 0.99), 2)) ms |")
+        print("| one request → reply (baseline) | \(roundTrips.count) | \(fixed(percentileMilliseconds(roundTrips, 0.5), 2)) ms | \(fixed(percentileMilliseconds(roundTrips, 0.99), 2)) ms |")
     }
 
     private static func profile(for customer: String) -> OutgoingMessage {
@@ -85,11 +85,3 @@ struct FreshnessBench: AsyncParsableCommand {
     }
 }
 
-/// The `quantile` of `samples` in milliseconds, formatted.
-func ms(_ samples: [Duration], _ quantile: Double) -> String {
-    guard !samples.isEmpty else { return "n/a" }
-    let sorted = samples.sorted()
-    let index = min(sorted.count - 1, Int((Double(sorted.count - 1) * quantile).rounded()))
-    let d = sorted[index].components
-    return String(format: "%.2f ms", Double(d.seconds) * 1000 + Double(d.attoseconds) * 1e-15)
-}

@@ -172,11 +172,6 @@ enum BenchEvents {
     }
 }
 
-extension Duration {
-    /// Seconds as a floating-point number.
-    var benchSeconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
-}
-
 /// `xsell-bench append`: records per second appended to the event log with one fsync per batch.
 struct AppendBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

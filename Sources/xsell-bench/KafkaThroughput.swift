@@ -61,11 +61,6 @@ func measureKafkaThroughput(
     }
     let consumeTime = clock.now - consumeStart!
     try await consumer.close()
-    return (Double(messageCount) / produceTime.seconds, Double(messageCount - firstBatch) / consumeTime.seconds)
+    return (Double(messageCount) / produceTime.benchSeconds, Double(messageCount - firstBatch) / consumeTime.benchSeconds)
 }
 
-extension Duration {
-    fileprivate var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) * 1e-18
-    }
-}
