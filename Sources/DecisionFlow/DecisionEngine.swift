@@ -103,12 +103,13 @@ public struct DecisionEngine: Sendable {
         }
         let customer = enricher.enrich(customer: view.customer, request: request, pendingContacts: pendingContacts, now: now)
 
+        var learnerInput = LearnerInput(features: customer.features)
         var candidates: [Candidate] = []
         candidates.reserveCapacity(inventory.count)
         for plan in inventory {
             var candidate = Candidate(plan: plan)
             if flowPlan.qualifies {
-                if plan.qualification.needsPropensity { candidate.askLearner(view, offerId: plan.offer.id, features: customer.features) }
+                if plan.qualification.needsPropensity { candidate.askLearner(view, offerId: plan.offer.id, input: &learnerInput) }
                 switch plan.qualification.qualify(customer: customer, propensity: candidate.estimate?.propensity.value) {
                 case .eligible(let fit): candidate.fitMultiplier = fit
                 case .ineligible(let rule, let observed):
@@ -153,7 +154,7 @@ public struct DecisionEngine: Sendable {
                 scoring = .priorityOnly
             } else if scoring.needsLearner {
                 for i in candidates.indices where !candidates[i].learnerAsked {
-                    candidates[i].askLearner(view, offerId: candidates[i].plan.offer.id, features: customer.features)
+                    candidates[i].askLearner(view, offerId: candidates[i].plan.offer.id, input: &learnerInput)
                 }
                 if candidates.contains(where: { $0.estimate == nil }) {
                     funnel.degradedScoring = true
@@ -201,8 +202,25 @@ struct Candidate {
         self.plan = plan
     }
 
-    mutating func askLearner(_ view: some DecisionView, offerId: String, features: [String: AttributeValue]) {
-        estimate = view.estimate(offerId: offerId, features: features)
+    mutating func askLearner(_ view: some DecisionView, offerId: String, input: inout LearnerInput) {
+        estimate = view.estimate(offerId: offerId, encoded: input.encoded(by: view))
         learnerAsked = true
+    }
+}
+
+/// The decision's features, encoded by the view the first time a learner is asked.
+struct LearnerInput {
+    let features: [String: AttributeValue]
+    private var cache: EncodedFeatures?
+
+    init(features: [String: AttributeValue]) {
+        self.features = features
+    }
+
+    mutating func encoded(by view: some DecisionView) -> EncodedFeatures {
+        if let cache { return cache }
+        let encoded = view.encode(features)
+        cache = encoded
+        return encoded
     }
 }

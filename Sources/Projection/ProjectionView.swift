@@ -31,13 +31,17 @@ public struct ProjectionView: DecisionView {
         self.globalCounts = global
     }
 
+    /// The features encoded with the schema's encoder.
+    public func encode(_ features: [String: AttributeValue]) -> EncodedFeatures {
+        EncodedFeatures(attributes: features, vector: encoder.encode(features))
+    }
+
     /// P (μ_T(x) shrunk towards the category, global and 0.5 rates while the offer has fewer
     /// than 50 labelled treated exposures in the lookback) and τ(x) for `offerId`;
     /// `nil` for an offer the configuration does not know.
-    public func estimate(offerId: String, features: [String: AttributeValue]) -> OfferEstimate? {
+    public func estimate(offerId: String, encoded: EncodedFeatures) -> OfferEstimate? {
         guard let learner = learners[offerId], let info = offers[offerId] else { return nil }
-        let x = encoder.encode(features)
-        let uplift = learner.model.estimate(x: x)
+        let uplift = learner.model.estimate(x: encoded.vector)
         let own = learner.model.counts
         let category = categoryCounts[info.category] ?? ArmCounts()
         let propensity = Propensity.breakdown(

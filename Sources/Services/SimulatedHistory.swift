@@ -43,7 +43,10 @@ public struct SimulatedBank: Sendable {
 /// A read port with a profile and no models (every learner untrained).
 private struct ProfileOnlyView: DecisionView {
     let customer: CustomerState?
-    func estimate(offerId: String, features: [String: AttributeValue]) -> OfferEstimate? { nil }
+    func encode(_ features: [String: AttributeValue]) -> EncodedFeatures {
+        EncodedFeatures(attributes: features, vector: [])
+    }
+    func estimate(offerId: String, encoded: EncodedFeatures) -> OfferEstimate? { nil }
 }
 
 /// One exposure of an offline simulated history, with its drawn outcome.

@@ -10,7 +10,11 @@ struct FixedDecisionView: DecisionView {
     /// Estimates by offer id; an offer not listed has no estimate (learner unavailable).
     var estimates: [String: OfferEstimate] = [:]
 
-    func estimate(offerId: String, features: [String: AttributeValue]) -> OfferEstimate? {
+    func encode(_ features: [String: AttributeValue]) -> EncodedFeatures {
+        EncodedFeatures(attributes: features, vector: [])
+    }
+
+    func estimate(offerId: String, encoded: EncodedFeatures) -> OfferEstimate? {
         estimates[offerId]
     }
 }
