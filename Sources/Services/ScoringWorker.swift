@@ -19,6 +19,10 @@ public final class ScoringWorker: Service, Sendable {
     private let schema: CustomerSchema
     private let pending = PendingContacts()
     private let logger: Logger
+    /// Requests created longer ago than this (milliseconds, by their Kafka timestamp) are
+    /// skipped: their client has given up, and a new serving group must not re-answer a
+    /// request topic's history.
+    private let requestTimeToLive: Int64 = 30_000
 
     /// A worker; `consumer` must already be subscribed to `recommendation.requested.v1`.
     public init(
@@ -43,34 +47,69 @@ public final class ScoringWorker: Service, Sendable {
         try await consumer.commit()
     }
 
+    /// What answering one request sends: the reply, and the records that must be durable
+    /// before its offset is stored (the decision event, dead letters).
+    private struct Answer {
+        var reply: OutgoingMessage?
+        var records: [OutgoingMessage]
+    }
+
     /// Decides every request of a batch, sends replies and decision events, awaits their
-    /// delivery, then stores the offsets.
+    /// delivery, then stores the offsets. A reply that cannot be delivered (its `replyTo`
+    /// topic does not exist, say) is dead-lettered instead of stopping the worker.
     func answer(_ requests: [KafkaMessage]) async throws {
         try await projection.catchUp()
-        var outgoing: [OutgoingMessage] = []
-        outgoing.reserveCapacity(requests.count * 2)
+        let now = WallClock.now()
+        var records: [OutgoingMessage] = []
+        var replies: [(reply: OutgoingMessage, request: KafkaMessage)] = []
         for message in requests {
-            outgoing.append(contentsOf: handle(message))
+            if let created = message.timestamp, now.millisecondsSinceEpoch - created > requestTimeToLive {
+                logger.notice("request at \(message.topicPartition)@\(message.offset) expired before it was read; not answered")
+                continue
+            }
+            let answer = handle(message, now: now)
+            records.append(contentsOf: answer.records)
+            if let reply = answer.reply { replies.append((reply, message)) }
         }
-        try await producer.sendAll(outgoing)
+        async let recordsDelivered: Void = producer.sendAll(records)
+        let undelivered = await withTaskGroup(of: OutgoingMessage?.self) { group in
+            for (reply, request) in replies {
+                group.addTask { [producer, logger] in
+                    do {
+                        _ = try await producer.send(reply)
+                        return nil
+                    } catch {
+                        logger.warning("reply to \(reply.topic) undeliverable: \(error)")
+                        return DeadLetters.message(
+                            for: request, code: "REPLY_UNDELIVERABLE", reason: "reply to \(reply.topic): \(error)")
+                    }
+                }
+            }
+            var failed: [OutgoingMessage] = []
+            for await deadLetter in group { if let deadLetter { failed.append(deadLetter) } }
+            return failed
+        }
+        try await recordsDelivered
+        try await producer.sendAll(undelivered)
         for message in requests { try consumer.storeOffset(for: message) }
     }
 
-    private func handle(_ message: KafkaMessage) -> [OutgoingMessage] {
+    private func handle(_ message: KafkaMessage, now: Timestamp) -> Answer {
         let request: RecommendationRequest
         do {
             request = try RequestCodec.decode(value: message.value, schema: schema)
         } catch {
             logger.notice("bad request at \(message.topicPartition)@\(message.offset): \(error)")
-            var out = [DeadLetters.message(for: message, rejection: error)]
-            if let requestId = RequestCodec.requestId(in: message.value) {
-                out.append(reply(
-                    .error(requestId: requestId, code: .badRequest, message: error.description),
-                    to: Self.replyTopic(in: message.value) ?? XSellTopic.returned.rawValue, key: message.key))
+            let deadLetter = DeadLetters.message(for: message, rejection: error)
+            guard let requestId = RequestCodec.requestId(in: message.value) else {
+                return Answer(reply: nil, records: [deadLetter])
             }
-            return out
+            return Answer(
+                reply: reply(
+                    .error(requestId: requestId, code: .badRequest, message: error.description),
+                    to: Self.replyTopic(in: message.value) ?? XSellTopic.returned.rawValue, key: message.key),
+                records: [deadLetter])
         }
-        let now = WallClock.now()
         let view = projection.view(customerId: request.customerId)
         let ids = DecisionIdentifiers(
             recommendationId: UUID().uuidString.lowercased(), interactionId: UUID().uuidString.lowercased(),
@@ -84,9 +123,11 @@ public final class ScoringWorker: Service, Sendable {
             let decision = OutgoingMessage(
                 topic: XSellTopic.decision.rawValue, key: Array(request.customerId.utf8),
                 value: EventCodec.encode(.decision(event)))
-            return [replyMessage, decision]
+            return Answer(reply: replyMessage, records: [decision])
         case .rejected(let error):
-            return [replyMessage, DeadLetters.message(for: message, code: error.code.rawValue, reason: error.message)]
+            return Answer(
+                reply: replyMessage,
+                records: [DeadLetters.message(for: message, code: error.code.rawValue, reason: error.message)])
         }
     }
 
