@@ -59,60 +59,80 @@ public final class Ingestor: Service, Sendable {
     }
 
     /// Ingests until cancelled or shut down gracefully; the batch in hand is finished and committed.
+    ///
+    /// Two batches overlap: while one is appended and fsynced (on the disk queue), the next is
+    /// polled and decoded. Offsets are stored only once their batch is durable.
     public func run() async throws {
         var dedup = RecentEventIDs(capacity: options.deduplicationHorizon, seed: try recentEventIDs())
         var highest = log.highestOffsets()
         let clock = ContinuousClock()
         var lastCommit = clock.now
         var uncommitted = false
+        var persisting: Task<Void, any Error>?
+        defer { persisting?.cancel() }
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let messages = try await consumer.poll(maxMessages: options.maxBatch, timeout: options.pollTimeout)
             if !messages.isEmpty {
-                try await ingest(messages, dedup: &dedup, highest: &highest)
+                let batch = prepare(messages, dedup: &dedup, highest: &highest)
+                try await persisting?.value
+                persisting = Task { try await self.persist(batch) }
                 uncommitted = true
             }
-            // Offsets are stored only after the fsync; committing them is batched: when idle,
-            // or every `commitInterval` under load. A crash in between re-reads what the log
-            // already holds, which the source-coordinate check skips.
+            // Committing stored offsets is batched: when idle, or every `commitInterval` under
+            // load. A crash in between re-reads what the log already holds, which the
+            // source-coordinate check skips.
             if uncommitted && (messages.isEmpty || clock.now - lastCommit >= options.commitInterval) {
+                try await persisting?.value
                 try await consumer.commit()
                 lastCommit = clock.now
                 uncommitted = false
             }
         }
+        try await persisting?.value
         try await consumer.commit()
     }
 
-    /// Routes one polled batch: append (fsync), deliver dead letters, then store the offsets.
-    func ingest(
-        _ messages: [KafkaMessage], dedup: inout RecentEventIDs, highest: inout [TopicPartitionKey: Int64]
-    ) async throws {
+    /// One polled batch, routed: records for the log, dead letters, and the messages whose
+    /// offsets to store once both are durable.
+    struct PreparedBatch: Sendable {
         var records: [LogRecordInput] = []
         var deadLetters: [OutgoingMessage] = []
+        var messages: [KafkaMessage]
+    }
+
+    /// Decodes and routes `messages`. `highest` and `dedup` are advanced at once, so a message
+    /// redelivered (after a rebalance) while its first copy is still being persisted is skipped.
+    func prepare(
+        _ messages: [KafkaMessage], dedup: inout RecentEventIDs, highest: inout [TopicPartitionKey: Int64]
+    ) -> PreparedBatch {
+        var batch = PreparedBatch(messages: messages)
         for message in messages {
             let key = TopicPartitionKey(topic: message.topic, partition: message.partition)
             if let top = highest[key], message.offset <= top { continue }
+            highest[key] = message.offset
             switch route(message) {
             case .event(let event):
                 guard dedup.insert(event.eventId) else { continue }
-                records.append(LogRecordInput(
+                batch.records.append(LogRecordInput(
                     topic: message.topic, partition: message.partition, offset: message.offset,
                     eventId: event.eventId, payload: event.binaryEncoded()))
             case .rejected(let rejection):
-                deadLetters.append(deadLetter(for: message, rejection: rejection))
+                batch.deadLetters.append(deadLetter(for: message, rejection: rejection))
                 logger.notice("dead-lettered \(key)@\(message.offset): \(rejection)")
             }
         }
-        let toAppend = records
+        return batch
+    }
+
+    /// Appends (one fsync) and delivers the dead letters of `batch`, then stores its offsets.
+    func persist(_ batch: PreparedBatch) async throws {
         let log = self.log
-        if !toAppend.isEmpty {
-            _ = try await disk.run { try log.append(toAppend) }
-            for record in toAppend {
-                highest[TopicPartitionKey(topic: record.topic, partition: record.partition)] = record.offset
-            }
+        if !batch.records.isEmpty {
+            let records = batch.records
+            _ = try await disk.run { try log.append(records) }
         }
-        try await producer.sendAll(deadLetters)
-        for message in messages { try consumer.storeOffset(for: message) }
+        try await producer.sendAll(batch.deadLetters)
+        for message in batch.messages { try consumer.storeOffset(for: message) }
     }
 
     private enum Routed {
