@@ -45,10 +45,7 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
-        let settings = NodeSettings(
-            kafka: try Runtime.kafka(common, bootstrapServers: try Runtime.requireBootstrapServers(common)),
-            config: try Runtime.config(common), dataDirectory: common.dataDir, roles: .serve)
-        try await Runtime.serve(settings, label: "xsell.serve")
+        try await Runtime.serveRole(.serve, common: common)
     }
 }
 
@@ -62,14 +59,19 @@ struct Ingest: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
-        let settings = NodeSettings(
-            kafka: try Runtime.kafka(common, bootstrapServers: try Runtime.requireBootstrapServers(common)),
-            config: try Runtime.config(common), dataDirectory: common.dataDir, roles: .ingest)
-        try await Runtime.serve(settings, label: "xsell.ingest")
+        try await Runtime.serveRole(.ingest, common: common)
     }
 }
 
 extension Runtime {
+    /// Runs one role against the Kafka given by `--bootstrap-servers` (no embedded broker).
+    static func serveRole(_ role: Roles, common: CommonOptions) async throws {
+        let settings = NodeSettings(
+            kafka: try kafka(common, bootstrapServers: try requireBootstrapServers(common)),
+            config: try config(common), dataDirectory: common.dataDir, roles: role)
+        try await serve(settings, label: "xsell." + role.names.joined(separator: "+"))
+    }
+
     /// Starts a node for `settings`, announces readiness on standard output, runs until a signal.
     static func serve(_ settings: NodeSettings, label: String) async throws {
         try ensureDirectory(settings.dataDirectory)
