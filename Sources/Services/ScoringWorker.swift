@@ -38,12 +38,28 @@ public final class ScoringWorker: Service, Sendable {
     }
 
     /// Serves until cancelled or shut down gracefully; what was taken is answered first.
+    ///
+    /// Batches are pipelined: while one batch's replies and events are being delivered, the
+    /// next is polled and decided (at most two batches in flight). Offsets are stored in batch
+    /// order, each only once its batch is delivered.
     public func run() async throws {
+        var delivering: Task<Void, any Error>?
+        var older: Task<Void, any Error>?
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let requests = try await consumer.poll(maxMessages: 256, timeout: .milliseconds(50))
             if requests.isEmpty { continue }
-            try await answer(requests)
+            let batch = try await decide(requests)
+            try await older?.value
+            older = delivering
+            let previous = delivering
+            delivering = Task {
+                try await self.deliver(batch)
+                try await previous?.value
+                for message in requests { try self.consumer.storeOffset(for: message) }
+            }
         }
+        try await older?.value
+        try await delivering?.value
         try await consumer.commit()
     }
 
@@ -54,26 +70,38 @@ public final class ScoringWorker: Service, Sendable {
         var records: [OutgoingMessage]
     }
 
-    /// Decides every request of a batch, sends replies and decision events, awaits their
-    /// delivery, then stores the offsets. A reply that cannot be delivered (its `replyTo`
-    /// topic does not exist, say) is dead-lettered instead of stopping the worker.
-    func answer(_ requests: [KafkaMessage]) async throws {
+    /// The decided batch: the replies with their requests, and the records (decision events,
+    /// dead letters) that must be durable before the requests' offsets are stored.
+    struct DecidedBatch: Sendable {
+        var replies: [(reply: OutgoingMessage, request: KafkaMessage)] = []
+        var records: [OutgoingMessage] = []
+    }
+
+    /// Decides every request of a batch against the projection, once it has folded everything
+    /// in the log (read-your-writes of ingested events).
+    func decide(_ requests: [KafkaMessage]) async throws -> DecidedBatch {
         try await projection.catchUp()
         let now = WallClock.now()
-        var records: [OutgoingMessage] = []
-        var replies: [(reply: OutgoingMessage, request: KafkaMessage)] = []
+        var batch = DecidedBatch()
         for message in requests {
             if let created = message.timestamp, now.millisecondsSinceEpoch - created > requestTimeToLive {
                 logger.notice("request at \(message.topicPartition)@\(message.offset) expired before it was read; not answered")
                 continue
             }
             let answer = handle(message, now: now)
-            records.append(contentsOf: answer.records)
-            if let reply = answer.reply { replies.append((reply, message)) }
+            batch.records.append(contentsOf: answer.records)
+            if let reply = answer.reply { batch.replies.append((reply, message)) }
         }
-        async let recordsDelivered: Void = producer.sendAll(records)
+        return batch
+    }
+
+    /// Sends the batch's replies and records and awaits their delivery. A reply that cannot be
+    /// delivered (its `replyTo` topic does not exist, say) is dead-lettered instead of
+    /// stopping the worker.
+    func deliver(_ batch: DecidedBatch) async throws {
+        async let recordsDelivered: Void = producer.sendAll(batch.records)
         let undelivered = await withTaskGroup(of: OutgoingMessage?.self) { group in
-            for (reply, request) in replies {
+            for (reply, request) in batch.replies {
                 group.addTask { [producer, logger] in
                     do {
                         _ = try await producer.send(reply)
@@ -91,7 +119,6 @@ public final class ScoringWorker: Service, Sendable {
         }
         try await recordsDelivered
         try await producer.sendAll(undelivered)
-        for message in requests { try consumer.storeOffset(for: message) }
     }
 
     private func handle(_ message: KafkaMessage, now: Timestamp) -> Answer {
