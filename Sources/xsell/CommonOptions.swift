@@ -34,9 +34,3 @@ struct CommonOptions: ParsableArguments {
         return result
     }
 }
-
-/// Thrown by subcommands whose implementation has not landed yet: says so and exits non-zero.
-struct NotBuiltYet: Error, CustomStringConvertible {
-    let command: String
-    var description: String { "xsell \(command): not built yet (see the open issues); nothing was done." }
-}
