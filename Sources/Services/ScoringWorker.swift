@@ -17,6 +17,9 @@ public final class ScoringWorker: Service, Sendable {
     private let projection: ProjectionRunner
     private let engine: DecisionEngine
     private let schema: CustomerSchema
+    /// Channels whose contacts are explicit `impression` interactions: there a returned offer is
+    /// not a contact, in the projection (SPEC §3) and so not in the overlay either.
+    private let explicitImpressionChannels: Set<String>
     private let pending = PendingContacts()
     private let logger: Logger
     /// Requests created longer ago than this (milliseconds, by their Kafka timestamp) are
@@ -34,6 +37,7 @@ public final class ScoringWorker: Service, Sendable {
         self.projection = projection
         self.engine = DecisionEngine(config: config)
         self.schema = config.schema
+        self.explicitImpressionChannels = Set(config.channels.filter { $0.impressionMode == .explicit }.map(\.name))
         self.logger = logger
     }
 
@@ -146,7 +150,8 @@ public final class ScoringWorker: Service, Sendable {
         let replyMessage = reply(outcome.reply(requestId: request.requestId), to: request.replyTopic, key: message.key)
         switch outcome {
         case .decided(_, let event, let newContacts):
-            pending.add(newContacts, for: request.customerId, at: now)
+            pending.add(
+                newContacts.filter { !explicitImpressionChannels.contains($0.channel) }, for: request.customerId, at: now)
             let decision = OutgoingMessage(
                 topic: XSellTopic.decision.rawValue, key: Array(request.customerId.utf8),
                 value: EventCodec.encode(.decision(event)))
