@@ -70,7 +70,7 @@ extension FlowEndToEndTests {
         try await harness.untilTrue("all 7 decision events folded") {
             try harness.loggedDecisions(of: sequential).count == 3 && harness.loggedDecisions(of: concurrent).count == 4
         }
-        try await harness.projection.catchUp()
+        try await harness.foldEverythingInTheLogFiles()
         #expect(harness.customer(sequential)?.contacts.count == 2)
         #expect(harness.customer(concurrent)?.contacts.count == 2)
         let afterLog = try await harness.response(FlowFixtures.request(sequential, explain: true, limit: 1))

@@ -211,6 +211,16 @@ final class FlowHarness: Sendable {
     }
 
     /// The decision events about `customerId` in the node's log, in log order.
+    /// Waits until the projection has folded every record the log files hold now. The files can
+    /// show a record before the writer's fsync, so `projection.catchUp()` (which targets the
+    /// durable end) is not enough after reading them directly.
+    func foldEverythingInTheLogFiles(timeout: Duration = .seconds(30)) async throws {
+        let end = try EventLogReader(directory: settings.logDirectory).endPosition()
+        try await awaitOrTimeout("fold up to position \(end)", deadline: ContinuousClock.now + timeout) { [projection] in
+            await projection.waitUntilApplied(end)
+        }
+    }
+
     func loggedDecisions(of customerId: String) throws -> [DecisionEvent] {
         try loggedEvents().compactMap { entry in
             guard case .decision(let event) = entry.event, event.customerId == customerId else { return nil }
