@@ -49,16 +49,16 @@ extension DecisionEngine {
         decisions.reserveCapacity(returned.count)
         entries.reserveCapacity(returned.count)
         for (position, candidate) in returned.enumerated() {
-            let offer = candidate.plan.offer
+            let plan = candidate.plan
             decisions.append(ResponseDecision(
-                offerId: offer.id, offerName: offer.name, score: candidate.score, rank: position + 1,
-                priority: offer.priority,
+                offerId: plan.offer.id, offerName: plan.offer.name, score: candidate.score, rank: position + 1,
+                priority: plan.offer.priority,
                 rankingScores: explain ? Self.rankingScores(of: candidate, weights: weights) : nil))
             entries.append(DecisionEntry(
-                offerId: offer.id, rank: position + 1, score: candidate.score,
+                offerId: plan.offer.id, rank: position + 1, score: candidate.score,
                 propensity: candidate.estimate?.propensity.value, tau: candidate.estimate?.uplift.tau))
             if arm == .treatment {
-                contacts.append(Contact(eventId: ids.decisionEventId, offerId: offer.id, channel: channel, at: now, kind: .decision))
+                contacts.append(Contact(eventId: ids.decisionEventId, offerId: plan.offer.id, channel: channel, at: now, kind: .decision))
             }
         }
         let response = RecommendationResponse(

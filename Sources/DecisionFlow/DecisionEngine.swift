@@ -109,7 +109,7 @@ public struct DecisionEngine: Sendable {
         for plan in inventory {
             var candidate = Candidate(plan: plan)
             if flowPlan.qualifies {
-                if plan.qualification.needsPropensity { candidate.askLearner(view, offerId: plan.offer.id, input: &learnerInput) }
+                if plan.qualification.needsPropensity { candidate.askLearner(view, input: &learnerInput) }
                 switch plan.qualification.qualify(customer: customer, propensity: candidate.estimate?.propensity.value) {
                 case .eligible(let fit): candidate.fitMultiplier = fit
                 case .ineligible(let rule, let observed):
@@ -121,25 +121,36 @@ public struct DecisionEngine: Sendable {
         }
         funnel.afterQualification = candidates.count
 
-        candidates.removeAll { candidate in
-            let offer = candidate.plan.offer
-            guard let holding = offer.holding, customer.value(of: holding, from: .customer) == .boolean(true) else { return false }
-            funnel.drop(offer.id, at: .suppression, reason: "customer already holds it (\(holding) is true)")
-            return true
+        // Manual in-place filtering (rather than `removeAll(where:)` closures): no Offer copies,
+        // no closure contexts; the survivors keep their order.
+        var kept = 0
+        for i in candidates.indices {
+            let plan = candidates[i].plan
+            if let holding = plan.offer.holding, customer.value(of: holding, from: .customer) == .boolean(true) {
+                funnel.drop(plan.offer.id, at: .suppression, reason: "customer already holds it (\(holding) is true)")
+                continue
+            }
+            if kept != i { candidates.swapAt(kept, i) }
+            kept += 1
         }
+        candidates.removeLast(candidates.count - kept)
         funnel.afterSuppression = candidates.count
 
         if flowPlan.appliesContactPolicies {
-            candidates.removeAll { candidate in
-                let offerId = candidate.plan.offer.id
-                guard let block = contactPolicies.block(offerId: offerId, channel: channel.name, customer: customer, now: now)
-                else { return false }
-                funnel.drop(offerId, at: .contactPolicy, rule: block.policy, reason: block.reason)
-                return true
+            kept = 0
+            for i in candidates.indices {
+                let plan = candidates[i].plan
+                if let block = contactPolicies.block(offerId: plan.offer.id, channel: channel.name, customer: customer, now: now) {
+                    funnel.drop(plan.offer.id, at: .contactPolicy, rule: block.policy, reason: block.reason)
+                    continue
+                }
+                if kept != i { candidates.swapAt(kept, i) }
+                kept += 1
             }
+            candidates.removeLast(candidates.count - kept)
         }
         funnel.afterContactPolicy = candidates.count
-        let eligibleOfferIds = candidates.map(\.plan.offer.id)
+        let eligibleOfferIds = candidates.map { $0.plan.offer.id }
 
         let arm = flowPlan.holdout.arm(flowKey: flowPlan.flow.key, customerId: request.customerId)
         let returned: ArraySlice<Candidate>
@@ -154,7 +165,7 @@ public struct DecisionEngine: Sendable {
                 scoring = .priorityOnly
             } else if scoring.needsLearner {
                 for i in candidates.indices where !candidates[i].learnerAsked {
-                    candidates[i].askLearner(view, offerId: candidates[i].plan.offer.id, input: &learnerInput)
+                    candidates[i].askLearner(view, input: &learnerInput)
                 }
                 if candidates.contains(where: { $0.estimate == nil }) {
                     funnel.degradedScoring = true
@@ -202,8 +213,8 @@ struct Candidate {
         self.plan = plan
     }
 
-    mutating func askLearner(_ view: some DecisionView, offerId: String, input: inout LearnerInput) {
-        estimate = view.estimate(offerId: offerId, encoded: input.encoded(by: view))
+    mutating func askLearner(_ view: some DecisionView, input: inout LearnerInput) {
+        estimate = view.estimate(offerId: plan.offer.id, encoded: input.encoded(by: view))
         learnerAsked = true
     }
 }

@@ -33,12 +33,23 @@ public struct RollingMetrics: Sendable, Hashable {
         let quarter = CountingWindow.days(90).lowerBound(at: now)
         var contacts7d = 0, contacts30d = 0, impressions30d = 0, conversions90d = 0
         var latest: Timestamp?
+        // Histories mostly repeat a few channels: remember the last one looked up (no hashing).
+        var lastChannel: String?
+        var lastChannelImplicit = false
         for contact in contacts {
             if latest.map({ contact.at > $0 }) ?? true { latest = contact.at }
             guard month.admits(contact.at) else { continue }
             contacts30d += 1
             if week.admits(contact.at) { contacts7d += 1 }
-            if contact.kind == .impression || implicitImpressionChannels.contains(contact.channel) { impressions30d += 1 }
+            if contact.kind == .impression {
+                impressions30d += 1
+                continue
+            }
+            if contact.channel != lastChannel {
+                lastChannel = contact.channel
+                lastChannelImplicit = implicitImpressionChannels.contains(contact.channel)
+            }
+            if lastChannelImplicit { impressions30d += 1 }
         }
         for record in outcomes where record.outcome == .conversion && quarter.admits(record.at) {
             conversions90d += 1
@@ -136,7 +147,10 @@ public struct Enricher: Sendable {
 
     /// The feature snapshot: schema fields only, request values overriding profile values.
     func features(profile: [String: AttributeValue], requestAttributes: [String: AttributeValue]) -> [String: AttributeValue] {
-        var snapshot = profile.allSatisfy({ featureFields.contains($0.key) }) ? profile : profile.filter { featureFields.contains($0.key) }
+        // Removing the few non-schema keys (the unique key) from a copy hashes far less than
+        // rebuilding the dictionary with `filter`.
+        var snapshot = profile
+        for name in profile.keys where !featureFields.contains(name) { snapshot.removeValue(forKey: name) }
         for (name, value) in requestAttributes where featureFields.contains(name) { snapshot[name] = value }
         return snapshot
     }
