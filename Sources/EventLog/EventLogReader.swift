@@ -75,6 +75,27 @@ public final class EventLogReader: Sendable {
         }
     }
 
+    /// Calls `body` with every record from `position` on (at most `limit`), in order, reading
+    /// `batchSize` records at a time; `afterBatch` gets the position after each batch.
+    /// - Returns: the position after the last record visited.
+    @discardableResult
+    public func forEachRecord(
+        from position: UInt64 = 0, limit: Int = Int.max, batchSize: Int = 8_192,
+        afterBatch: (UInt64) -> Void = { _ in }, _ body: (LogRecord) throws -> Void
+    ) throws -> UInt64 {
+        var next = position
+        var remaining = limit
+        while remaining > 0 {
+            let batch = try read(from: next, limit: min(remaining, batchSize))
+            guard let last = batch.last else { break }
+            for record in batch { try body(record) }
+            remaining -= batch.count
+            next = last.position + 1
+            afterBatch(next)
+        }
+        return next
+    }
+
     /// The last `count` records (or fewer): for example the recent event ids for de-duplication.
     public func tail(count: Int) throws -> [LogRecord] {
         let end = try endPosition()

@@ -36,21 +36,16 @@ public enum LogReplay {
     ) throws {
         let reader = EventLogReader(directory: directory)
         let end = try reader.endPosition()
-        var position: UInt64 = 0
-        while true {
-            let batch = try reader.read(from: position, limit: batchSize)
-            guard let last = batch.last else { break }
-            for record in batch {
-                let event: DomainEvent
-                do {
-                    event = try DomainEvent(binary: record.payload)
-                } catch {
-                    throw UndecodableRecord(position: record.position, reason: error.description)
-                }
-                try body(event, record.position)
+        try reader.forEachRecord(
+            batchSize: batchSize, afterBatch: { progress(Progress(read: $0, end: max(end, $0))) }
+        ) { record in
+            let event: DomainEvent
+            do {
+                event = try DomainEvent(binary: record.payload)
+            } catch {
+                throw UndecodableRecord(position: record.position, reason: "\(error)")
             }
-            position = last.position + 1
-            progress(Progress(read: position, end: max(end, position)))
+            try body(event, record.position)
         }
     }
 

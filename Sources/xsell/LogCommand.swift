@@ -19,21 +19,15 @@ struct Log: AsyncParsableCommand {
 
         func run() async throws {
             let directory = Runtime.logDirectory(common)
-            let reader = EventLogReader(directory: directory)
-            var position: UInt64 = 0
             var undecodable = 0
-            while true {
-                let batch = try reader.read(from: position, limit: 10_000)
-                guard let last = batch.last else { break }
-                for record in batch where (try? DomainEvent(binary: record.payload)) == nil {
-                    undecodable += 1
-                    print("record \(record.position): payload does not decode")
-                }
-                position = last.position + 1
+            let records = try EventLogReader(directory: directory).forEachRecord { record in
+                guard (try? DomainEvent(binary: record.payload)) == nil else { return }
+                undecodable += 1
+                print("record \(record.position): payload does not decode")
             }
             let segments = (try? FileManager.default.contentsOfDirectory(atPath: directory))?
                 .filter { $0.hasSuffix(".log") }.count ?? 0
-            print("\(directory): \(position) records in \(segments) segments, \(undecodable) undecodable")
+            print("\(directory): \(records) records in \(segments) segments, \(undecodable) undecodable")
             if undecodable > 0 { throw ExitCode(1) }
         }
     }
@@ -46,16 +40,9 @@ struct Log: AsyncParsableCommand {
         @Option(help: "Most records to print.") var limit: Int?
 
         func run() async throws {
-            let reader = EventLogReader(directory: Runtime.logDirectory(common))
-            var position = from
-            var remaining = limit ?? Int.max
-            while remaining > 0 {
-                let batch = try reader.read(from: position, limit: min(remaining, 10_000))
-                guard let last = batch.last else { break }
-                for record in batch { print(Self.line(record)) }
-                remaining -= batch.count
-                position = last.position + 1
-            }
+            try EventLogReader(directory: Runtime.logDirectory(common)).forEachRecord(
+                from: from, limit: limit ?? Int.max
+            ) { print(Self.line($0)) }
         }
 
         static func line(_ record: LogRecord) -> String {
