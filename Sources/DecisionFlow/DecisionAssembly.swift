@@ -70,7 +70,7 @@ extension DecisionEngine {
             eventId: ids.decisionEventId, occurredAt: now, customerId: request.customerId,
             recommendationId: ids.recommendationId, interactionId: ids.interactionId, decisionFlowKey: flow.key,
             decisionFlowVersion: flow.version, channel: channel, arm: arm, candidates: eligibleOfferIds,
-            decisions: entries, features: customer.features)
+            decisions: entries, features: customer.features, requestId: request.requestId)
         return .decided(response: response, event: event, contacts: contacts)
     }
 

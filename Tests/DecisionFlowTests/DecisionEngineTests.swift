@@ -54,7 +54,7 @@ import XSellCore
                 DecisionEntry(offerId: d.offerId, rank: d.rank, score: d.score,
                               propensity: Self.estimates[d.offerId]?.propensity.value, tau: Self.estimates[d.offerId]?.uplift.tau)
             },
-            features: ["hasCard": .boolean(false)]))
+            features: ["hasCard": .boolean(false)], requestId: Fixture.request().requestId))
         #expect(decided.contacts == [
             Contact(eventId: "dec-1", offerId: "loan", channel: "email", at: Fixture.now, kind: .decision),
             Contact(eventId: "dec-1", offerId: "save", channel: "email", at: Fixture.now, kind: .decision),

@@ -32,7 +32,8 @@ enum Fixtures {
             DecisionEntry(offerId: "rewards-credit-card", rank: 1, score: 0.79, propensity: 0.31, tau: 0.04),
             DecisionEntry(offerId: "high-yield-savings", rank: 2),
         ],
-        features: ["tenureMonths": .integer(36), "tier": .string("premium")]))
+        features: ["tenureMonths": .integer(36), "tier": .string("premium")],
+        requestId: "r-1", configFingerprint: "cfg-0123abcd"))
 
     static let controlDecision = DomainEvent.decision(DecisionEvent(
         eventId: "d-2", occurredAt: at, customerId: "cust_7", recommendationId: "rec-2", interactionId: "int-2",

@@ -23,7 +23,7 @@ public struct BinaryDecodingError: Error, Sendable, Hashable, CustomStringConver
 /// sorted key order so the encoding is deterministic.
 extension DomainEvent {
     /// The current binary format byte.
-    public static let binaryFormatVersion: UInt8 = 1
+    public static let binaryFormatVersion: UInt8 = 2
 
     /// Encodes this event in the binary format.
     public func binaryEncoded() -> [UInt8] {
@@ -50,6 +50,10 @@ extension DomainEvent {
                 if let t = d.tau { w.f64(t) }
             }
             if let f = e.features { w.u8(1); w.attributes(f) } else { w.u8(0) }
+            // Format 2: flags of the optional request id and configuration fingerprint, then those present.
+            w.u8((e.requestId == nil ? 0 : 1) | (e.configFingerprint == nil ? 0 : 2))
+            if let id = e.requestId { w.str(id) }
+            if let f = e.configFingerprint { w.str(f) }
         case .interaction(let e):
             w.u8(3); w.header(e.eventId, e.customerId, e.occurredAt)
             w.str(e.offerId)
@@ -66,7 +70,7 @@ extension DomainEvent {
     public init(binary: UnsafeRawBufferPointer) throws(BinaryDecodingError) {
         var r = BinaryReader(binary)
         let format = try r.u8()
-        guard format == DomainEvent.binaryFormatVersion else {
+        guard format == 1 || format == DomainEvent.binaryFormatVersion else {
             throw BinaryDecodingError(offset: 0, message: "unsupported binary format \(format)")
         }
         let kind = try r.u8()
@@ -95,11 +99,18 @@ extension DomainEvent {
                     propensity: flags & 2 != 0 ? try r.f64() : nil, tau: flags & 4 != 0 ? try r.f64() : nil))
             }
             let features = try r.u8() != 0 ? try r.attributes() : nil
+            var requestId: String?, fingerprint: String?
+            if format >= 2 {  // format 1 records have neither field
+                let flags = try r.u8()
+                guard flags & ~3 == 0 else { throw r.error("invalid decision flags \(flags)") }
+                if flags & 1 != 0 { requestId = try r.str() }
+                if flags & 2 != 0 { fingerprint = try r.str() }
+            }
             self = .decision(DecisionEvent(
                 eventId: eventId, occurredAt: occurredAt, customerId: customerId, recommendationId: recommendationId,
                 interactionId: interactionId, decisionFlowKey: flowKey, decisionFlowVersion: version, channel: channel,
                 arm: armByte == 0 ? .treatment : .control, candidates: candidates, decisions: decisions,
-                features: features))
+                features: features, requestId: requestId, configFingerprint: fingerprint))
         case 3:
             let offerId = try r.str(), flags = try r.u8()
             let recommendationId = flags & 1 != 0 ? try r.str() : nil

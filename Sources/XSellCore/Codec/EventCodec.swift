@@ -77,7 +77,8 @@ public enum EventCodec {
         return DecisionEvent(
             eventId: eventId, occurredAt: occurredAt, customerId: customerId, recommendationId: recommendationId,
             interactionId: interactionId, decisionFlowKey: flowKey, decisionFlowVersion: version, channel: channel,
-            arm: arm, candidates: candidates, decisions: decisions, features: features)
+            arm: arm, candidates: candidates, decisions: decisions, features: features,
+            requestId: try r.optionalID("requestId"), configFingerprint: try r.optionalID("configFingerprint"))
     }
 
     static func decodeInteraction(_ r: FieldReader) throws(EventRejection) -> InteractionEvent {
@@ -112,6 +113,8 @@ public enum EventCodec {
         case .decision(let e):
             o["recommendationId"] = .string(e.recommendationId)
             o["interactionId"] = .string(e.interactionId)
+            if let id = e.requestId { o["requestId"] = .string(id) }
+            if let f = e.configFingerprint { o["configFingerprint"] = .string(f) }
             o["decisionFlowKey"] = .string(e.decisionFlowKey)
             o["decisionFlowVersion"] = .number(Double(e.decisionFlowVersion))
             o["channel"] = .string(e.channel)

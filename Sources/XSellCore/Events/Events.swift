@@ -91,12 +91,17 @@ public struct DecisionEvent: Sendable, Hashable {
     public var decisions: [DecisionEntry]
     /// The feature snapshot used, if the producer recorded it.
     public var features: [String: AttributeValue]?
+    /// The `requestId` of the request this decision answered, when it came from a request.
+    public var requestId: String?
+    /// The fingerprint of the configuration that made the decision, when the producer recorded it.
+    public var configFingerprint: String?
 
     /// Creates a decision event.
     public init(
         eventId: String, occurredAt: Timestamp, customerId: String, recommendationId: String,
         interactionId: String, decisionFlowKey: String, decisionFlowVersion: Int, channel: String,
-        arm: ExperimentArm, candidates: [String], decisions: [DecisionEntry], features: [String: AttributeValue]? = nil
+        arm: ExperimentArm, candidates: [String], decisions: [DecisionEntry], features: [String: AttributeValue]? = nil,
+        requestId: String? = nil, configFingerprint: String? = nil
     ) {
         self.eventId = eventId
         self.occurredAt = occurredAt
@@ -110,6 +115,8 @@ public struct DecisionEvent: Sendable, Hashable {
         self.candidates = candidates
         self.decisions = decisions
         self.features = features
+        self.requestId = requestId
+        self.configFingerprint = configFingerprint
     }
 }
 
