@@ -52,9 +52,19 @@ struct CustomerRecord: Sendable, Equatable {
         state.outcomes.insert(outcome, at: i)
     }
 
+    /// The cutoff this record was last pruned at (pruning is lazy: a record is pruned when the
+    /// fold touches it, so a record left alone may hold entries older than the state's cutoff;
+    /// readers and the snapshot see it pruned). Not part of the state's meaning.
+    var prunedAt: Int64?
+
     /// Drops contacts and outcomes before `cutoff`, and ids and ledger entries that can no
-    /// longer be accepted (`at + window ≤ cutoff`).
+    /// longer be accepted (`at + window ≤ cutoff`). Pruning at `c₂` after pruning at `c₁ ≤ c₂`
+    /// equals pruning at `c₂` once, so pruning lazily gives the state of pruning every record
+    /// whenever the cutoff moves. Checks before it mutates, so pruning a shared copy that has
+    /// nothing to drop copies nothing.
     mutating func prune(cutoffMillis cutoff: Int64, windowMillis w: Int64) {
+        guard prunedAt != cutoff else { return }
+        prunedAt = cutoff
         let cutoffTime = Timestamp(millisecondsSinceEpoch: cutoff)
         if let first = state.contacts.first, first.at < cutoffTime {
             state.contacts.removeAll { $0.at < cutoffTime }
@@ -63,16 +73,26 @@ struct CustomerRecord: Sendable, Equatable {
             state.outcomes.removeAll { $0.at < cutoffTime }
         }
         let keepFrom = cutoff - w
-        for (name, values) in history where values.count > 1 && values[1].at < keepFrom {
-            let lastBefore = values.lastIndex { $0.at < keepFrom }!
-            history[name] = Array(values[lastBefore...])
+        if history.values.contains(where: { $0.count > 1 && $0[1].at < keepFrom }) {
+            for (name, values) in history where values.count > 1 && values[1].at < keepFrom {
+                let lastBefore = values.lastIndex { $0.at < keepFrom }!
+                history[name] = Array(values[lastBefore...])
+            }
         }
         if seen.values.contains(where: { $0 + w <= cutoff }) { seen = seen.filter { $0.value + w > cutoff } }
-        guard !ledgers.isEmpty else { return }
+        guard ledgers.values.contains(where: { $0.needsPruning(cutoffMillis: cutoff, windowMillis: w) }) else { return }
         for i in ledgers.values.indices {
             ledgers.values[i].prune(cutoffMillis: cutoff, windowMillis: w)
         }
         if ledgers.values.contains(where: \.isEmpty) { ledgers = ledgers.filter { !$0.value.isEmpty } }
+    }
+
+    /// This record pruned at `cutoff` (`self` when there is no cutoff yet).
+    func pruned(cutoffMillis cutoff: Int64?, windowMillis w: Int64) -> CustomerRecord {
+        guard let cutoff, prunedAt != cutoff else { return self }
+        var copy = self
+        copy.prune(cutoffMillis: cutoff, windowMillis: w)
+        return copy
     }
 }
 

@@ -78,6 +78,11 @@ struct Ledger: Sendable, Equatable {
         return labels
     }
 
+    /// Whether `prune` would drop anything.
+    func needsPruning(cutoffMillis cutoff: Int64, windowMillis w: Int64) -> Bool {
+        [exposures.first?.at, conversions.first?.at, negatives.first?.at].contains { $0.map { $0 + w <= cutoff } ?? false }
+    }
+
     /// Drops what can no longer change a label of an exposure inside the horizon: exposures and
     /// marks with `at + window ≤ cutoff` (see docs/adr/0003-projection.md for why this never
     /// changes the labels of what is kept).
@@ -85,5 +90,36 @@ struct Ledger: Sendable, Equatable {
         if let first = exposures.first, first.at + w <= cutoff { exposures.removeAll { $0.at + w <= cutoff } }
         if let first = conversions.first, first.at + w <= cutoff { conversions.removeAll { $0.at + w <= cutoff } }
         if let first = negatives.first, first.at + w <= cutoff { negatives.removeAll { $0.at + w <= cutoff } }
+    }
+
+    /// A committed label that a late event changed.
+    struct Revision {
+        var exposure: Exposure
+        var old: Double
+        var new: Double
+    }
+
+    /// Re-derives the labels and updates, in place, committed labels that changed.
+    mutating func relabel(windowMillis w: Int64, clockMillis clock: Int64) -> [Revision] {
+        guard exposures.contains(where: { $0.committed != nil }) else { return [] }
+        let labels = labels(windowMillis: w, clockMillis: clock)
+        var revisions: [Revision] = []
+        for i in exposures.indices {
+            guard let old = exposures[i].committed, let new = labels[i], new != old else { continue }
+            exposures[i].committed = new
+            revisions.append(Revision(exposure: exposures[i], old: old, new: new))
+        }
+        return revisions
+    }
+
+    /// Commits the exposure of `decisionId` with its label as of `clock` (0 if still open) and
+    /// drops its stored features; returns it as it was, with its label, or nil if it is gone.
+    mutating func commit(decisionId: String, windowMillis w: Int64, clockMillis clock: Int64) -> (Exposure, Double)? {
+        guard let i = exposures.firstIndex(where: { $0.decisionId == decisionId }) else { return nil }
+        let y = labels(windowMillis: w, clockMillis: clock)[i] ?? 0
+        let exposure = exposures[i]
+        exposures[i].committed = y
+        exposures[i].x = nil
+        return (exposure, y)
     }
 }

@@ -18,56 +18,146 @@ struct Example: Sendable, Equatable {
 ///
 /// Invariant (when not `stale`): `model` is exactly an empty `UpliftModel` updated with every
 /// stored example in `(at, decisionId)` order, then advanced to the log clock. Examples that
-/// arrive in that order are learned at once; an example that sorts before the last one learned,
-/// or a revised label, marks the learner stale until `settle` rebuilds the model from the store.
-struct OfferLearner: Sendable, Equatable {
+/// arrive in that order are appended and learned at once. One that sorts before the last one
+/// (late or backfilled), or a revised label or feature vector, marks the learner dirty from its
+/// key; `settle` then restores the latest checkpoint before that key and re-learns only the
+/// examples after it. A checkpoint is the model as it was before the first example of each UTC
+/// day, so a rebuild re-learns at most the days from the earliest change on.
+struct OfferLearner: Sendable {
+    /// The model before the examples from `key` on were learned.
+    struct Checkpoint: Sendable {
+        var key: Example.Key
+        var model: UpliftModel
+    }
+
     /// The uplift model.
     var model: UpliftModel
-    /// Committed examples inside the lookback (plus one bucket), by decision id.
-    var examples: [String: Example] = [:]
-    /// `(at, decisionId)` of the last example learned incrementally.
-    var frontier: Example.Key?
-    /// Whether `model` no longer satisfies the invariant.
-    var stale = false
+    /// Committed examples inside the lookback (plus one bucket), in `(at, decisionId)` order.
+    private(set) var examples: [Example] = []
+    /// Examples committed out of order since the last `settle`, by decision id (merged by `settle`).
+    private var late: [String: Example] = [:]
+    /// The smallest key whose example the model has not learned as the invariant requires.
+    private var dirtyFrom: Example.Key?
+    /// Checkpoints in ascending key order (not part of the state's meaning: never serialised).
+    private var checkpoints: [Checkpoint] = []
 
     init(model: UpliftModel) {
         self.model = model
     }
 
+    /// A learner restored from a snapshot: a settled model and its examples in key order.
+    init(model: UpliftModel, sortedExamples: [Example]) {
+        self.model = model
+        self.examples = sortedExamples
+    }
+
+    /// Whether `model` no longer satisfies the invariant.
+    var stale: Bool { dirtyFrom != nil }
+
+    /// Every stored example in key order (after `settle`; a stale learner lists late ones last).
+    var allExamples: [Example] { examples + late.values.sorted { $0.key < $1.key } }
+
     mutating func commit(_ e: Example) {
-        examples[e.decisionId] = e
-        if !stale, frontier.map({ $0 < e.key }) ?? true {
+        if let last = examples.last, !(last.key < e.key) {
+            late[e.decisionId] = e
+            markDirty(e.key)
+            return
+        }
+        if dirtyFrom == nil {
+            if examples.last.map({ Self.day(of: $0.at) != Self.day(of: e.at) }) ?? true {
+                checkpoints.append(Checkpoint(key: e.key, model: model))
+            }
             model.update(x: e.x, treated: e.treated, y: e.y, atMillis: e.at)
-            frontier = e.key
-        } else {
-            stale = true
+        }
+        examples.append(e)
+    }
+
+    /// Changes the label or features of the committed example `key` (a late event revised them).
+    mutating func revise(_ key: Example.Key, x: [Double]? = nil, y: Double? = nil) {
+        func apply(_ e: inout Example) -> Bool {
+            let before = e
+            if let x { e.x = x }
+            if let y { e.y = y }
+            return e != before
+        }
+        if let i = index(of: key) {
+            if apply(&examples[i]) { markDirty(key) }
+        } else if late[key.decisionId] != nil, apply(&late[key.decisionId]!) {
+            markDirty(key)
         }
     }
 
-    /// Changes a committed example's label or features (a late event revised them).
-    mutating func revise(decisionId: String, x: [Double]? = nil, y: Double? = nil) {
-        guard var e = examples[decisionId] else { return }
-        if let x { e.x = x }
-        if let y { e.y = y }
-        guard e != examples[decisionId] else { return }
-        examples[decisionId] = e
-        stale = true
-    }
-
+    /// Drops examples (and checkpoints) before `millis`: they cannot be in any live generation.
     mutating func prune(olderThan millis: Int64) {
-        if examples.values.contains(where: { $0.at < millis }) { examples = examples.filter { $0.value.at >= millis } }
+        if let first = examples.first, first.at < millis {
+            examples.removeFirst(examples.partitioningIndex { $0.at >= millis })
+        }
+        if late.values.contains(where: { $0.at < millis }) { late = late.filter { $0.value.at >= millis } }
+        if let first = checkpoints.first, first.key.at < millis {
+            checkpoints.removeFirst(checkpoints.partitioningIndex { $0.key.at >= millis })
+        }
     }
 
-    /// Rebuilds the model from the stored examples if it is stale.
+    /// Restores the invariant if the learner is stale: merges late examples into the ordered
+    /// store, then re-learns from the latest checkpoint at or before the earliest change.
     mutating func settle(clockMillis: Int64?) {
-        guard stale else { return }
-        var fresh = UpliftModel(inputDimension: model.inputDimension, parameters: model.parameters, settings: model.settings)
-        let ordered = examples.values.sorted { $0.key < $1.key }
-        for e in ordered { fresh.update(x: e.x, treated: e.treated, y: e.y, atMillis: e.at) }
-        if let clockMillis { fresh.advance(toMillis: clockMillis) }
-        model = fresh
-        frontier = ordered.last?.key
-        stale = false
+        guard let dirty = dirtyFrom else { return }
+        if !late.isEmpty {
+            examples = Self.merge(examples, late.values.sorted { $0.key < $1.key })
+            late = [:]
+        }
+        let kept = checkpoints.partitioningIndex { dirty < $0.key }
+        checkpoints.removeLast(checkpoints.count - kept)
+        var rebuilt: UpliftModel
+        var i = 0
+        if let resume = checkpoints.last {
+            rebuilt = resume.model
+            i = examples.partitioningIndex { !($0.key < resume.key) }
+        } else {
+            rebuilt = UpliftModel(inputDimension: model.inputDimension, parameters: model.parameters, settings: model.settings)
+        }
+        while i < examples.count {
+            let e = examples[i]
+            let newDay = i == 0 || Self.day(of: examples[i - 1].at) != Self.day(of: e.at)
+            if newDay, checkpoints.last.map({ $0.key < e.key }) ?? true {
+                checkpoints.append(Checkpoint(key: e.key, model: rebuilt))
+            }
+            rebuilt.update(x: e.x, treated: e.treated, y: e.y, atMillis: e.at)
+            i += 1
+        }
+        if let clockMillis { rebuilt.advance(toMillis: clockMillis) }
+        model = rebuilt
+        dirtyFrom = nil
+    }
+
+    private mutating func markDirty(_ key: Example.Key) {
+        if dirtyFrom.map({ key < $0 }) ?? true { dirtyFrom = key }
+    }
+
+    private func index(of key: Example.Key) -> Int? {
+        let i = examples.partitioningIndex { !($0.key < key) }
+        return i < examples.count && examples[i].key == key ? i : nil
+    }
+
+    private static func day(of millis: Int64) -> Int64 {
+        let d = UpliftModel.millisPerDay
+        return millis / d - (millis % d < 0 ? 1 : 0)
+    }
+
+    private static func merge(_ a: [Example], _ b: [Example]) -> [Example] {
+        var out: [Example] = []
+        out.reserveCapacity(a.count + b.count)
+        var i = 0, j = 0
+        while i < a.count || j < b.count {
+            if j == b.count || (i < a.count && a[i].key < b[j].key) {
+                out.append(a[i])
+                i += 1
+            } else {
+                out.append(b[j])
+                j += 1
+            }
+        }
+        return out
     }
 }
 
@@ -81,4 +171,17 @@ extension Example {
     }
 
     var key: Key { Key(at: at, decisionId: decisionId) }
+}
+
+extension Array {
+    /// The first index whose element satisfies `belongs`, for a predicate that is false then
+    /// true along the array (binary search).
+    func partitioningIndex(where belongs: (Element) -> Bool) -> Int {
+        var lo = 0, hi = count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if belongs(self[mid]) { hi = mid } else { lo = mid + 1 }
+        }
+        return lo
+    }
 }

@@ -16,40 +16,27 @@ struct PendingExposure: Sendable, Equatable, Comparable {
     }
 }
 
-/// Pending exposures in commit order: a sorted array with a consumed prefix, so that the
-/// common case (exposures arriving in time order) appends and pops in O(1), and the content is
-/// canonical (the same set gives the same array whatever the arrival order).
+/// Pending exposures in commit order: a binary heap, so that inserting in any order (backfill,
+/// late decisions) and popping what is due cost O(log n) each. Its content is canonical: the
+/// same set of exposures pops in the same order, and `elements` lists them sorted.
 struct PendingQueue: Sendable, Equatable {
-    private var items: [PendingExposure] = []
-    private var head = 0
+    private var heap = BinaryHeap<PendingExposure>()
 
     init() {}
 
     init(sorted: [PendingExposure]) {
-        items = sorted
+        for p in sorted { heap.insert(p) }
     }
 
-    /// The pending exposures in commit order.
-    var elements: ArraySlice<PendingExposure> { items[head...] }
+    /// The pending exposures in commit order (sorts: for snapshots, not for the fold).
+    var elements: [PendingExposure] { heap.unordered.sorted() }
 
-    mutating func insert(_ p: PendingExposure) {
-        var lo = head, hi = items.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if items[mid] < p { lo = mid + 1 } else { hi = mid }
-        }
-        items.insert(p, at: lo)
-    }
+    mutating func insert(_ p: PendingExposure) { heap.insert(p) }
 
     /// Removes and returns, in order, every exposure with `windowEnd ≤ millis`.
     mutating func popDue(atMillis millis: Int64) -> [PendingExposure] {
-        let start = head
-        while head < items.count && items[head].windowEnd <= millis { head += 1 }
-        let due = Array(items[start..<head])
-        if head > 1024 && head * 2 > items.count {
-            items.removeFirst(head)
-            head = 0
-        }
+        var due: [PendingExposure] = []
+        while let first = heap.first, first.windowEnd <= millis { due.append(heap.popFirst()!) }
         return due
     }
 

@@ -55,7 +55,7 @@ extension ProjectionState {
             let model = learner.model
             return OfferUpliftReport(
                 offerId: id, category: info.category, counts: model.counts,
-                average: Self.average(model: model, examples: learner.examples.values.sorted { $0.key < $1.key }),
+                average: Self.average(model: model, examples: learner.examples),
                 rows: xs.map { model.estimate(x: $0) })
         }
     }
@@ -101,7 +101,7 @@ extension ProjectionState {
     /// The customer's exposures inside the horizon with their current labels, by offer id then
     /// exposure time.
     public func exposures(customerId: String) -> [ExposureStatus] {
-        guard let record = customers[customerId], let clock = clockMillis else { return [] }
+        guard let record = record(customerId), let clock = clockMillis else { return [] }
         return record.ledgers.keys.sorted().flatMap { offerId in
             let ledger = record.ledgers[offerId]!
             let labels = ledger.labels(windowMillis: settings.windowMillis, clockMillis: clock)

@@ -12,8 +12,10 @@ import XSellCore
 ///   attribution window, labelled by the event-time rule of the customer × offer ledger;
 /// * learners learn committed examples in `(exposure time, decision id)` order; an example that
 ///   arrives out of that order, or a label revised by a late event, is learned by rebuilding
-///   the offer's model from its stored examples at the next `settle()` (done automatically
-///   whenever the log clock enters a new UTC day);
+///   the offer's model from its latest checkpoint before the change at the next `settle()`
+///   (the caller's: after a replay, or when a live runner has caught up);
+/// * nothing sweeps all customers when the clock moves: a customer's record is pruned to the
+///   horizon when the fold next touches it, and readers and snapshots see it pruned;
 /// * profile attributes and holdings are last-writer-wins by event time; an exposure of a
 ///   decision without a feature snapshot is encoded, when committed, from the attributes as of
 ///   the decision's own event time.
@@ -48,7 +50,12 @@ public struct ProjectionState: Sendable {
     }
 
     /// The feature state of `customerId`, or `nil` if the log never mentioned the customer.
-    public func customer(_ customerId: String) -> CustomerState? { customers[customerId]?.state }
+    public func customer(_ customerId: String) -> CustomerState? { record(customerId)?.state }
+
+    /// The record of `customerId` as the eager rule would have it: pruned at the current cutoff.
+    func record(_ customerId: String) -> CustomerRecord? {
+        customers[customerId]?.pruned(cutoffMillis: cutoffMillis, windowMillis: settings.windowMillis)
+    }
 
     /// How many customers the projection knows.
     public var customerCount: Int { customers.count }
@@ -63,20 +70,20 @@ public struct ProjectionState: Sendable {
     public mutating func apply(_ event: DomainEvent, position: UInt64) -> Bool {
         guard position >= nextPosition else { return false }
         nextPosition = position + 1
-        let newDay = advanceClock(to: event.occurredAt.millisecondsSinceEpoch)
+        advanceClock(to: event.occurredAt.millisecondsSinceEpoch)
         switch event {
         case .profile(let e): applyProfile(e)
         case .decision(let e): applyDecision(e)
         case .interaction(let e): applyInteraction(e)
         }
         commitDue()
-        if newDay { settle() }
         return true
     }
 
     /// Rebuilds the models of learners marked stale by late or revised examples, restoring the
-    /// invariant that each model is the ordered fold of its examples. Idempotent; `apply` calls
-    /// it when the log clock enters a new day, callers may call it after a batch or a replay.
+    /// invariant that each model is the ordered fold of its examples; each re-learns only from
+    /// its latest checkpoint before the earliest change. Idempotent. `apply` never calls it (so
+    /// a backfill costs one rebuild, not one per day): call it after a replay or a batch.
     public mutating func settle() {
         for i in learners.values.indices where learners.values[i].stale {
             learners.values[i].settle(clockMillis: clockMillis)
@@ -85,21 +92,34 @@ public struct ProjectionState: Sendable {
 
     // MARK: - Clock and horizon
 
-    /// Moves the clock forward; on a new UTC day, drops what fell behind the horizon.
-    private mutating func advanceClock(to t: Int64) -> Bool {
-        if let c = clockMillis, t <= c { return false }
+    /// Moves the clock forward; on a new UTC day, moves the cutoff and drops the examples that
+    /// fell behind it (customers are pruned lazily, when touched).
+    private mutating func advanceClock(to t: Int64) {
+        if let c = clockMillis, t <= c { return }
         clockMillis = t
         for i in learners.values.indices { learners.values[i].model.advance(toMillis: t) }
         let day = Timestamp.millisecondsPerDay
         let dayStart = (t / day - (t % day < 0 ? 1 : 0)) * day
         let cutoff = dayStart - settings.horizonMillis
-        guard cutoff != cutoffMillis else { return false }
+        guard cutoff != cutoffMillis else { return }
         cutoffMillis = cutoff
-        let w = settings.windowMillis
-        for i in customers.values.indices { customers.values[i].prune(cutoffMillis: cutoff, windowMillis: w) }
         let keep = exampleFloor
         for i in learners.values.indices { learners.values[i].prune(olderThan: keep) }
-        return true
+    }
+
+    /// Takes `customerId`'s record out of the map (a new one if unknown), pruned at the
+    /// cutoff; put it back with `customers[id] = record` (swap out, modify, swap in: the record
+    /// is uniquely referenced while it is modified, so nothing is copied).
+    private mutating func takeRecord(_ customerId: String) -> CustomerRecord {
+        var record = customers.removeValue(forKey: customerId) ?? CustomerRecord(customerId: customerId)
+        if let cutoff = cutoffMillis { record.prune(cutoffMillis: cutoff, windowMillis: settings.windowMillis) }
+        return record
+    }
+
+    /// Every record pruned at the cutoff (what snapshots serialise); O(customers).
+    mutating func pruneAll() {
+        guard let cutoff = cutoffMillis else { return }
+        for i in customers.values.indices { customers.values[i].prune(cutoffMillis: cutoff, windowMillis: settings.windowMillis) }
     }
 
     /// Examples before this cannot be in any live model generation (day-aligned, so the stored
@@ -124,7 +144,7 @@ public struct ProjectionState: Sendable {
 
     private mutating func applyProfile(_ e: ProfileEvent) {
         let at = e.occurredAt.millisecondsSinceEpoch
-        var record = customers.removeValue(forKey: e.customerId) ?? CustomerRecord(customerId: e.customerId)
+        var record = takeRecord(e.customerId)
         for (name, value) in e.attributes { record.set(name, to: value, at: at) }
         reencode(&record, since: at)
         customers[e.customerId] = record
@@ -133,7 +153,7 @@ public struct ProjectionState: Sendable {
     private mutating func applyDecision(_ d: DecisionEvent) {
         let at = d.occurredAt.millisecondsSinceEpoch
         guard acceptsLearning(at: at) else { return }
-        var record = customers.removeValue(forKey: d.customerId) ?? CustomerRecord(customerId: d.customerId)
+        var record = takeRecord(d.customerId)
         defer { customers[d.customerId] = record }
         guard record.seen[d.eventId] == nil else { return }
         record.seen[d.eventId] = at
@@ -164,7 +184,7 @@ public struct ProjectionState: Sendable {
         let offer = settings.offers[e.offerId]
         let holding = e.outcome == .conversion ? offer?.holding : nil
         guard acceptsLearning(at: at) || holding != nil else { return }
-        var record = customers.removeValue(forKey: e.customerId) ?? CustomerRecord(customerId: e.customerId)
+        var record = takeRecord(e.customerId)
         defer { customers[e.customerId] = record }
         if let holding {
             record.set(holding, to: .boolean(true), at: at)
@@ -193,15 +213,13 @@ public struct ProjectionState: Sendable {
     /// Re-derives the labels of `offerId`'s ledger and revises committed examples whose label
     /// a late event changed.
     private mutating func relabel(_ record: inout CustomerRecord, offerId: String) {
-        guard let clock = clockMillis, let ledger = record.ledgers[offerId],
-              ledger.exposures.contains(where: { $0.committed != nil }) else { return }
-        let labels = ledger.labels(windowMillis: settings.windowMillis, clockMillis: clock)
-        for (i, exposure) in ledger.exposures.enumerated() {
-            guard let old = exposure.committed, let new = labels[i], new != old else { continue }
-            record.ledgers[offerId]!.exposures[i].committed = new
-            learners[offerId]?.revise(decisionId: exposure.decisionId, y: new)
-            count(exposure, offerId: offerId, y: old, sign: -1)
-            count(exposure, offerId: offerId, y: new, sign: 1)
+        guard let clock = clockMillis,
+              let revisions = record.ledgers[offerId]?.relabel(windowMillis: settings.windowMillis, clockMillis: clock)
+        else { return }
+        for r in revisions {
+            learners[offerId]?.revise(Example.Key(at: r.exposure.at, decisionId: r.exposure.decisionId), y: r.new)
+            count(r.exposure, offerId: offerId, y: r.old, sign: -1)
+            count(r.exposure, offerId: offerId, y: r.new, sign: 1)
         }
     }
 
@@ -210,7 +228,8 @@ public struct ProjectionState: Sendable {
     private mutating func reencode(_ record: inout CustomerRecord, since: Int64) {
         for (offerId, ledger) in record.ledgers {
             for e in ledger.exposures where !e.hasSnapshot && e.committed != nil && e.at >= since {
-                learners[offerId]?.revise(decisionId: e.decisionId, x: settings.encoder.encode(record.attributes(asOf: e.at)))
+                learners[offerId]?.revise(
+                    Example.Key(at: e.at, decisionId: e.decisionId), x: settings.encoder.encode(record.attributes(asOf: e.at)))
             }
         }
     }
@@ -219,14 +238,12 @@ public struct ProjectionState: Sendable {
     private mutating func commitDue() {
         guard let clock = clockMillis else { return }
         for p in pending.popDue(atMillis: clock) {
-            guard var record = customers.removeValue(forKey: p.customerId) else { continue }
+            guard customers.index(forKey: p.customerId) != nil else { continue }
+            var record = takeRecord(p.customerId)
             defer { customers[p.customerId] = record }
-            guard let ledger = record.ledgers[p.offerId],
-                  let i = ledger.exposures.firstIndex(where: { $0.decisionId == p.decisionId }) else { continue }
-            let exposure = ledger.exposures[i]
-            let y = ledger.labels(windowMillis: settings.windowMillis, clockMillis: clock)[i] ?? 0
-            record.ledgers[p.offerId]!.exposures[i].committed = y
-            record.ledgers[p.offerId]!.exposures[i].x = nil
+            guard let (exposure, y) = record.ledgers[p.offerId]?.commit(
+                decisionId: p.decisionId, windowMillis: settings.windowMillis, clockMillis: clock)
+            else { continue }
             if exposure.at >= exampleFloor {
                 let x = exposure.x ?? settings.encoder.encode(record.attributes(asOf: exposure.at))
                 learners[p.offerId]?.commit(

@@ -9,7 +9,7 @@ enum SnapshotPayload {
         w.optional(s.clockMillis) { $0.i64($1) }
         w.optional(s.cutoffMillis) { $0.i64($1) }
         w.int(s.customers.count)
-        for id in s.customers.keys.sorted() { writeRecord(&w, s.customers[id]!) }
+        for id in s.customers.keys.sorted() { writeRecord(&w, s.record(id)!) }
         w.int(s.learners.count)
         for id in s.learners.keys.sorted() {
             w.string(id)
@@ -212,7 +212,7 @@ enum SnapshotPayload {
         encoder.nonConformingFloatEncodingStrategy = floatStrategy.encoding
         // Numbers, strings and enums only: encoding cannot fail; an empty blob would be rejected on load.
         w.blob(Array((try? encoder.encode(l.model)) ?? Data()))
-        let examples = l.examples.values.sorted { $0.key < $1.key }
+        let examples = l.allExamples
         w.int(examples.count)
         for e in examples {
             w.string(e.decisionId)
@@ -229,10 +229,9 @@ enum SnapshotPayload {
         decoder.nonConformingFloatDecodingStrategy = floatStrategy.decoding
         guard let model = try? decoder.decode(UpliftModel.self, from: Data(blob)) else { throw .malformed("uplift model") }
         guard model.inputDimension == dimension else { throw .malformed("model dimension \(model.inputDimension)") }
-        var learner = OfferLearner(model: model)
-        for e in try r.array(readExample) { learner.examples[e.decisionId] = e }
-        learner.frontier = learner.examples.values.map(\.key).max()
-        return learner
+        let examples = try r.array(readExample)
+        guard zip(examples, examples.dropFirst()).allSatisfy({ $0.key < $1.key }) else { throw .malformed("examples out of order") }
+        return OfferLearner(model: model, sortedExamples: examples)
     }
 
     private static func readExample(_ r: inout ByteReader) throws(SnapshotError) -> Example {

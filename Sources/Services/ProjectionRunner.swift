@@ -15,8 +15,17 @@ public final class ProjectionRunner: Service, Sendable {
         var waiters: [(UInt64, CheckedContinuation<Void, Never>)] = []
     }
 
+    /// When the learners were last settled, and what it cost (see `settleIfDue`).
+    private struct SettleClock {
+        var last = ContinuousClock.now
+        var cost = Duration.zero
+        var foldedSince: UInt64 = 0
+    }
+
     private let state: Mutex<ProjectionState>
     private let progress = Mutex(Progress())
+    private let settling = Mutex(SettleClock())
+    private static let batchSize = 4_096
     private let reader: EventLogReader
     private let snapshots: SnapshotStore
     private let snapshotEvery: UInt64
@@ -101,16 +110,21 @@ public final class ProjectionRunner: Service, Sendable {
     /// Folds the next batch of records; returns how many were folded.
     private func applyNextBatch() async throws -> Int {
         let from = applied
-        let records = try await disk.run { [reader] in try reader.read(from: from, limit: 4_096) }
-        guard let last = records.last else { return 0 }
+        let records = try await disk.run { [reader] in try reader.read(from: from, limit: Self.batchSize) }
+        guard let last = records.last else {
+            // Idle: the best time to settle what the rate limit left stale.
+            state.withLock { settleIfDue(&$0, folded: 0, caughtUp: true, idle: true) }
+            return 0
+        }
         var events: [(DomainEvent, UInt64)] = []
         events.reserveCapacity(records.count)
         for record in records {
             events.append((try DomainEvent(binary: record.payload), record.position))
         }
+        let caughtUp = records.count < Self.batchSize
         state.withLock { state in
             for (event, position) in events { state.apply(event, position: position) }
-            state.settle()
+            settleIfDue(&state, folded: UInt64(records.count), caughtUp: caughtUp, idle: false)
         }
         let resumed = progress.withLock { p -> [CheckedContinuation<Void, Never>] in
             p.applied = last.position + 1
@@ -122,7 +136,27 @@ public final class ProjectionRunner: Service, Sendable {
         return records.count
     }
 
-    private func writeSnapshot() async throws {
+    /// Settles the learners (`ProjectionState.settle`) once the fold has caught up with the log,
+    /// but no more than a tenth of the time (a rebuild after late data at bank scale takes
+    /// seconds), and at least every million records under a continuous stream, so that a
+    /// catch-up or a backfill costs one rebuild rather than one per batch. When the log has
+    /// nothing new (`idle`) it settles at once.
+    private func settleIfDue(_ state: inout ProjectionState, folded: UInt64, caughtUp: Bool, idle: Bool) {
+        settling.withLock { clock in
+            clock.foldedSince += folded
+            guard !state.isSettled else { return }
+            let now = ContinuousClock.now
+            let rested = now - clock.last >= clock.cost * 10
+            guard idle || (caughtUp && rested) || clock.foldedSince >= 1_000_000 else { return }
+            state.settle()
+            clock.last = ContinuousClock.now
+            clock.cost = clock.last - now
+            clock.foldedSince = 0
+        }
+    }
+
+    /// Writes a snapshot of the state now (also done every `snapshotEvery` records and at shutdown).
+    public func writeSnapshot() async throws {
         let (snapshot, position) = state.withLock { ($0, progress.withLock { $0.applied }) }
         try await disk.run { [snapshots] in try snapshots.save(snapshot, position: position) }
         logger.info("projection snapshot written at position \(position)")

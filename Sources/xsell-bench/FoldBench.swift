@@ -1,0 +1,183 @@
+import ArgumentParser
+import EventLog
+import Foundation
+import Logging
+import Projection
+import Services
+import XSellCore
+
+/// `xsell-bench fold`: the projection at bank scale. For each size and arrival order, a child
+/// process (`fold-run`) writes a synthetic bank stream straight into a fresh log, then times,
+/// on that log, the read + decode pass (the baseline) and the replay (read + decode + fold +
+/// settle), and reports its peak RSS; for the `time` order it also times a restart: cold
+/// (`ProjectionRunner.restore` on the whole log) against snapshot + tail.
+struct FoldBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fold", abstract: "Replay and restart of the projection on a synthetic bank stream.")
+
+    @Option(help: "The tutorial configuration.") var config = "config/cross-sell.yaml"
+    @Option(help: "Event counts (comma separated); customers = events / 2.") var sizes = "100000,1000000"
+    @Option(help: "Arrival orders (comma separated): time, conversions-first, profiles-last, backfill.")
+    var orders = BankStream.Order.allCases.map(\.rawValue).joined(separator: ",")
+    @Flag(help: "Skip the restart measurement.") var noRestart = false
+    @Option(help: "Directory for the temporary logs.") var directory: String = NSTemporaryDirectory()
+
+    func run() async throws {
+        let chosen = try orders.split(separator: ",").map { name in
+            guard let order = BankStream.Order(rawValue: String(name)) else { throw ValidationError("unknown order \(name)") }
+            return order
+        }
+        print("| events | customers | order | read + decode ev/s | replay ev/s | replay / read+decode | ns/event | peak RSS | RSS after | B/customer | digest | cold restart | snapshot + tail | snapshot write (size) |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        for size in sizes.split(separator: ",").compactMap({ Int($0) }) {
+            for order in chosen {
+                let restart = !noRestart && order == .time
+                var arguments = ["fold-run", "--config", config, "--events", "\(size)", "--order", order.rawValue, "--directory", directory]
+                if restart { arguments.append("--restart") }
+                let r = try Self.child(arguments)
+                func n(_ k: String) -> Double { Double(r[k] ?? "") ?? .nan }
+                let perCustomer = (n("rssAfter") - n("rssBefore")) / n("customers")
+                var row = "| \(r["records"] ?? "?") | \(r["customers"] ?? "?") | \(order.rawValue) | "
+                row += "\(Int(n("records") / n("readDecode"))) | \(Int(n("records") / n("replay"))) | "
+                row += String(format: "%.2f | %.0f | ", n("readDecode") / n("replay"), n("replay") / n("records") * 1e9)
+                row += String(format: "%.0f MB | %.0f MB | %.0f | ", n("hwm") / 1e6, n("rssAfter") / 1e6, perCustomer)
+                row += "\(r["digest"] ?? "?") | "
+                if restart {
+                    row += String(format: "%.2f s | %.2f s | %.2f s (%.0f MB) |", n("cold"), n("warm"), n("snapshotWrite"), n("snapshotBytes") / 1e6)
+                } else {
+                    row += "— | — | — |"
+                }
+                print(row)
+            }
+        }
+    }
+
+    /// Runs this executable with `arguments` and parses its `key=value` output lines.
+    static func child(_ arguments: [String]) throws -> [String: String] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw ValidationError("fold-run \(arguments) exited \(process.terminationStatus)") }
+        var result: [String: String] = [:]
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+            guard let eq = line.firstIndex(of: "=") else { continue }
+            result[String(line[..<eq])] = String(line[line.index(after: eq)...])
+        }
+        return result
+    }
+}
+
+/// `xsell-bench fold-run`: one measurement of `fold`, in its own process (so peak RSS is its own).
+struct FoldRun: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fold-run", abstract: "One size and order of `fold` (prints key=value lines).", shouldDisplay: false)
+
+    @Option var config = "config/cross-sell.yaml"
+    @Option var events = 100_000
+    @Option var order = BankStream.Order.time.rawValue
+    @Option var directory: String = NSTemporaryDirectory()
+    @Flag var restart = false
+
+    func run() async throws {
+        guard let order = BankStream.Order(rawValue: order) else { throw ValidationError("unknown order \(order)") }
+        let config = try ConfigLoader.load(path: config)
+        let path = directory + "/xsell-bench-fold-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let stream = BankStream(events: events, customers: events / 2, offers: config.offers.map(\.id))
+        let clock = ContinuousClock()
+        var t = clock.now
+        let records = try Self.write(stream, order: order, to: path)
+        report("generate", (clock.now - t).benchSeconds)
+        report("records", records)
+        report("customers", stream.customers)
+
+        t = clock.now
+        var decoded = 0
+        try LogReplay.forEachEvent(directory: path) { event, _ in decoded += event.eventId.isEmpty ? 0 : 1 }
+        report("readDecode", (clock.now - t).benchSeconds)
+        guard decoded == records else { throw ValidationError("decoded \(decoded) of \(records)") }
+
+        report("rssBefore", Self.status("VmRSS"))
+        t = clock.now
+        var replayed: LogReplay.Result? = try LogReplay.rebuild(config: config, directory: path)
+        report("replay", (clock.now - t).benchSeconds)
+        report("hwm", Self.status("VmHWM"))
+        report("rssAfter", Self.status("VmRSS"))
+        report("digest", String(replayed!.state.stateDigest, radix: 16))
+        replayed = nil
+        if restart { try await measureRestart(config: config, stream: stream, log: path) }
+    }
+
+    /// Cold restart vs snapshot + tail: a snapshot of the whole log is written, a tail of 10%
+    /// more events (the days after) is appended, and both restarts fold the same log.
+    private func measureRestart(config: XSellConfig, stream: BankStream, log: String) async throws {
+        var logger = Logger(label: "bench")
+        logger.logLevel = .error
+        let clock = ContinuousClock()
+        let snapshots = log + "-snapshots"
+        defer { try? FileManager.default.removeItem(atPath: snapshots) }
+        do {
+            let runner = ProjectionRunner(config: config, reader: EventLogReader(directory: log), snapshotDirectory: snapshots, logger: logger)
+            try await runner.restore()
+            let t = clock.now
+            try await runner.writeSnapshot()
+            report("snapshotWrite", (clock.now - t).benchSeconds)
+        }
+        let bytes = (try? FileManager.default.contentsOfDirectory(atPath: snapshots))?.reduce(0) {
+            $0 + ((try? FileManager.default.attributesOfItem(atPath: snapshots + "/" + $1)[.size] as? Int) ?? 0)
+        }
+        report("snapshotBytes", bytes ?? 0)
+        let tail = stream.tail(fraction: 0.1)
+        _ = try Self.write(tail, order: .time, to: log, profiles: false)
+        for (key, directory) in [("cold", log + "-none"), ("warm", snapshots)] {
+            let runner = ProjectionRunner(config: config, reader: EventLogReader(directory: log), snapshotDirectory: directory, logger: logger)
+            let t = clock.now
+            try await runner.restore()
+            report(key, (clock.now - t).benchSeconds)
+        }
+    }
+
+    /// Appends `stream` in `order` to the log in `path`; returns the records written.
+    static func write(_ stream: BankStream, order: BankStream.Order, to path: String, profiles: Bool = true) throws -> Int {
+        let log = try EventLogWriter.open(directory: path)
+        var offsets: [String: Int64] = [:]
+        var batch: [LogRecordInput] = []
+        var count = 0
+        try stream.emit(order, profiles: profiles) { event in
+            let topic: XSellTopic = switch event {
+            case .profile: .profile
+            case .decision: .decision
+            case .interaction: .interaction
+            }
+            let partition = Int32(FNV1a64.hash(event.customerId.utf8) % 6)
+            let key = "\(topic.rawValue)/\(partition)"
+            let offset = offsets[key, default: log.highestOffsets()[TopicPartitionKey(topic: topic.rawValue, partition: partition)].map { $0 + 1 } ?? 0]
+            offsets[key] = offset + 1
+            batch.append(LogRecordInput(topic: topic.rawValue, partition: partition, offset: offset, eventId: event.eventId, payload: event.binaryEncoded()))
+            count += 1
+            if batch.count == 10_000 {
+                try log.append(batch)
+                batch.removeAll(keepingCapacity: true)
+            }
+        }
+        if !batch.isEmpty { try log.append(batch) }
+        try log.close()
+        return count
+    }
+
+    private func report(_ key: String, _ value: some CustomStringConvertible) { print("\(key)=\(value)") }
+
+    /// A `/proc/self/status` field in bytes (0 where there is no procfs).
+    static func status(_ field: String) -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in text.split(separator: "\n") where line.hasPrefix(field + ":") {
+            return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) * 1024
+        }
+        return 0
+    }
+}
