@@ -23,6 +23,8 @@ public struct NodeSettings: Sendable {
     public var serveGroup = "xsell-serve"
     /// Ingest tunables.
     public var ingest = IngestOptions()
+    /// Scoring worker tunables (reply topic policy, request limits).
+    public var serve = ServeOptions()
 
     /// Settings with the default group names.
     public init(kafka: KafkaConfiguration, config: XSellConfig, dataDirectory: String, roles: Roles) {
@@ -96,7 +98,7 @@ public final class Node: Sendable {
             services.append(projection)
             services.append(ScoringWorker(
                 consumer: consumer, producer: producer, projection: projection, config: settings.config,
-                logger: logger))
+                options: settings.serve, logger: logger))
             closers.append {
                 try? await consumer.close()
                 try? await producer.close()

@@ -113,8 +113,14 @@ final class FlowHarness: Sendable {
         self.runTask = runTask
     }
 
+    /// The reply topic prefix the tests' nodes allow (private reply topics of single tests).
+    static let replyTopicPrefix = "flow-replies-"
+
     /// Creates the topics (if absent), starts a node for `config` and a recommendation client.
-    static func start(_ kind: FlowBroker, config: XSellConfig) async throws -> FlowHarness {
+    static func start(
+        _ kind: FlowBroker, config: XSellConfig,
+        serve: ServeOptions = { var o = ServeOptions(); o.replyTopics = ReplyTopicPolicy(prefixes: [replyTopicPrefix]); return o }()
+    ) async throws -> FlowHarness {
         let specs = try TopicSpec.loadAll(directory: FlowPaths.topics)
         var embedded: EmbeddedBroker?
         var kafka: KafkaConfiguration
@@ -140,6 +146,7 @@ final class FlowHarness: Sendable {
             dataDirectory: FileManager.default.temporaryDirectory.path + "/xsell-flow-\(unique)", roles: .all)
         settings.ingestGroup = "flow-ingest-\(unique)"
         settings.serveGroup = "flow-serve-\(unique)"
+        settings.serve = serve
         try FileManager.default.createDirectory(atPath: settings.dataDirectory, withIntermediateDirectories: true)
         var logger = Logger(label: "xsell.flow-test") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = .warning
