@@ -97,10 +97,12 @@ final class FlowHarness: Sendable {
     let client: RecommendationClient
     let producer: KafkaProducer
     private let runTask: Task<Void, any Error>
+    /// How the node's `run()` ended, once it has: "returned" or the error it threw.
+    private let ending: NodeEnding
 
     private init(
         kind: FlowBroker, embedded: EmbeddedBroker?, kafka: KafkaConfiguration, settings: NodeSettings, node: Node,
-        client: RecommendationClient, producer: KafkaProducer, runTask: Task<Void, any Error>
+        client: RecommendationClient, producer: KafkaProducer, runTask: Task<Void, any Error>, ending: NodeEnding
     ) throws {
         self.kind = kind
         self.embedded = embedded
@@ -111,7 +113,11 @@ final class FlowHarness: Sendable {
         self.client = client
         self.producer = producer
         self.runTask = runTask
+        self.ending = ending
     }
+
+    /// How the node's `run()` ended, or nil while it runs.
+    var nodeEnding: String? { ending.value.withLock { $0 } }
 
     /// The reply topic prefix the tests' nodes allow (private reply topics of single tests).
     static let replyTopicPrefix = "flow-replies-"
@@ -152,13 +158,22 @@ final class FlowHarness: Sendable {
         logger.logLevel = .warning
         let node = try Node(settings: settings, logger: logger)
         try await node.start()
-        let runTask = Task { try await node.run() }
+        let ending = NodeEnding()
+        let runTask = Task {
+            do {
+                try await node.run()
+                ending.value.withLock { $0 = "returned" }
+            } catch {
+                ending.value.withLock { $0 = "threw \(error)" }
+                throw error
+            }
+        }
         let client = try RecommendationClient(kafka: kafka)
         try await client.start()
         let producer = try KafkaProducer(configuration: kafka.lowLatencyProducer)
         return try FlowHarness(
             kind: kind, embedded: embedded, kafka: kafka, settings: settings, node: node, client: client,
-            producer: producer, runTask: runTask)
+            producer: producer, runTask: runTask, ending: ending)
     }
 
     /// Stops the node, closes the clients, removes the data directory and the mock cluster.
@@ -257,6 +272,11 @@ final class FlowHarness: Sendable {
     func tail(_ topic: String) async throws -> TopicTail {
         try await TopicTail(kafka: kafka, topic: topic)
     }
+}
+
+/// How a harness's node ended (set once by its run task).
+final class NodeEnding: Sendable {
+    let value = Mutex<String?>(nil)
 }
 
 /// Runs `operation` but gives up with ``FlowTimeout`` at `deadline`. A non-cancellable
