@@ -24,6 +24,10 @@ public struct IngestOptions: Sendable {
     /// Most bytes of a rejected message carried in its dead letter; longer payloads are cut
     /// (and the reason says so), so the dead letter stays under the broker's message size.
     public var maxDeadLetterPayloadBytes: Int = DeadLetters.defaultMaxPayloadBytes
+    /// Ingest messages at or below the log's highest offset of their partition whose event id
+    /// the log does not hold (the topic was recreated, or this is another cluster) instead of
+    /// refusing to go on.
+    public var acceptOffsetReset = false
     /// The backoff between attempts of a dead letter whose send failed with a retriable error.
     public var retryBackoff = Backoff()
 
@@ -78,7 +82,7 @@ public final class Ingestor: Service, Sendable {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let messages = try await consumer.poll(maxMessages: options.maxBatch, timeout: options.pollTimeout)
             if !messages.isEmpty {
-                let batch = prepare(messages, dedup: &dedup, highest: &highest)
+                let batch = try prepare(messages, dedup: &dedup, highest: &highest)
                 try await persisting?.value
                 persisting = Task { try await self.persist(batch) }
                 uncommitted = true
@@ -109,14 +113,22 @@ public final class Ingestor: Service, Sendable {
     /// redelivered (after a rebalance) while its first copy is still being persisted is skipped.
     func prepare(
         _ messages: [KafkaMessage], dedup: inout RecentEventIDs, highest: inout [TopicPartitionKey: Int64]
-    ) -> PreparedBatch {
+    ) throws -> PreparedBatch {
         var batch = PreparedBatch(messages: messages)
         let latestAccepted = WallClock.now().millisecondsSinceEpoch + options.maxClockSkew.wholeMilliseconds
         for message in messages {
             let key = TopicPartitionKey(topic: message.topic, partition: message.partition)
-            if let top = highest[key], message.offset <= top { continue }
+            let routed = route(message, latestAccepted: latestAccepted)
+            if let top = highest[key], message.offset <= top {
+                // A re-read after a crash between fsync and commit: the log holds the event.
+                guard case .event(let event) = routed, !dedup.contains(event.eventId) else { continue }
+                guard options.acceptOffsetReset else {
+                    throw IngestError.offsetWentBack(key: key, offset: message.offset, highest: top, eventId: event.eventId)
+                }
+                logger.warning("\(key)@\(message.offset) is below the log's highest offset \(top); ingesting it (offset reset accepted)")
+            }
             highest[key] = message.offset
-            switch route(message, latestAccepted: latestAccepted) {
+            switch routed {
             case .event(let event):
                 guard dedup.insert(event.eventId) else { continue }
                 batch.records.append(LogRecordInput(
@@ -173,6 +185,23 @@ public final class Ingestor: Service, Sendable {
     }
 }
 
+/// Why ingest stopped.
+public enum IngestError: Error, CustomStringConvertible {
+    /// A message at or below the log's highest offset of its partition carries an event the
+    /// log does not hold: the topic was recreated or the cluster is another one, and skipping
+    /// such messages (as re-reads) would drop them silently.
+    case offsetWentBack(key: TopicPartitionKey, offset: Int64, highest: Int64, eventId: String)
+
+    public var description: String {
+        switch self {
+        case let .offsetWentBack(key, offset, highest, eventId):
+            "\(key)@\(offset) (event \(eventId)) is at or below the log's highest offset \(highest) for that partition, "
+                + "but the log does not hold that event: the topic was recreated or this is another Kafka cluster. "
+                + "Refusing to skip it; restart with --accept-offset-reset to ingest such messages"
+        }
+    }
+}
+
 /// A bounded set of the most recent event ids, oldest evicted first.
 struct RecentEventIDs {
     private var members: Set<String> = []
@@ -184,6 +213,9 @@ struct RecentEventIDs {
         self.capacity = max(1, capacity)
         for id in seed { _ = insert(id) }
     }
+
+    /// Whether `id` is among the remembered ids.
+    func contains(_ id: String) -> Bool { members.contains(id) }
 
     /// Inserts `id`; false when it was already present.
     mutating func insert(_ id: String) -> Bool {

@@ -85,7 +85,8 @@ public final class Node: Sendable {
         if settings.roles.contains(.serve) {
             // In one process the projection follows the writer's appends; alone it follows the files.
             // Alone, the log may not exist yet: `xsell ingest` creates it when it starts.
-            try FileManager.default.createDirectory(atPath: settings.logDirectory, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: settings.logDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             let reader = writer?.makeReader() ?? EventLogReader(directory: settings.logDirectory)
             let projection = ProjectionRunner(
                 config: settings.config, reader: reader, snapshotDirectory: settings.snapshotDirectory, logger: logger)

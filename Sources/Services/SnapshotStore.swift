@@ -42,7 +42,8 @@ struct SnapshotStore: Sendable {
 
     /// Writes `state`, which reflects the log before `position`, durably; prunes old snapshots.
     func save(_ state: ProjectionState, position: UInt64) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let bytes = ProjectionSnapshot.encode(state)
         let name = String(format: "projection-%020llu.snapshot", position)
         let temporary = directory + "/." + name + ".tmp"

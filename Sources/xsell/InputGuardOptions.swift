@@ -16,6 +16,9 @@ struct InputGuardOptions: ParsableArguments {
     @Option(help: "Events dated more than this many seconds ahead of ingest's clock are dead-lettered (future_timestamp).")
     var maxClockSkewSeconds: Int = 86_400
 
+    @Flag(help: "Ingest messages below the log's highest offset of their partition that the log does not hold (the topic was recreated) instead of refusing to start.")
+    var acceptOffsetReset = false
+
     func validate() throws {
         guard maxClockSkewSeconds >= 0 else { throw ValidationError("--max-clock-skew-seconds must be at least 0") }
         for topic in replyTopics {
@@ -30,6 +33,7 @@ struct InputGuardOptions: ParsableArguments {
         var settings = settings
         settings.serve.replyTopics = ReplyTopicPolicy(topics: Set(replyTopics), prefixes: replyTopicPrefixes)
         settings.ingest.maxClockSkew = .seconds(maxClockSkewSeconds)
+        settings.ingest.acceptOffsetReset = acceptOffsetReset
         return settings
     }
 }
