@@ -20,6 +20,7 @@ struct IngestOffsetResetTests {
         let scratch = try ScratchDirectory("offset-reset")
         defer { scratch.remove() }
         let data = scratch.path + "/data"
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
         func events(_ name: String, on broker: IngestBroker) async throws -> [String] {
             let ids = (0..<60).map { "\(name)-\($0)" }
             let producer = try broker.producer()
