@@ -39,7 +39,9 @@ public final class EventLogWriter: Sendable {
             throw EventLogError.invalidOptions("indexIntervalBytes must be positive")
         }
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            // Owner only: the log holds customer data.
+            try FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
             throw EventLogError.io(operation: "mkdir", path: directory, errno: Posix.errorCode(of: error))
         }

@@ -50,7 +50,7 @@ public struct PosixFileOperations: LogFileOperations {
 
 /// Small POSIX helpers for the reading side and for files that are not records.
 enum Posix {
-    static func openFile(_ path: String, _ flags: Int32, mode: mode_t = 0o644) throws(EventLogError) -> Int32 {
+    static func openFile(_ path: String, _ flags: Int32, mode: mode_t = 0o600) throws(EventLogError) -> Int32 {
         while true {
             let fd = open(path, flags | O_CLOEXEC, mode)
             if fd >= 0 { return fd }

@@ -24,6 +24,11 @@ public enum RecoveryRule: String, Sendable, CaseIterable, CustomStringConvertibl
     case tornTail
     /// A bad record in the last segment is followed by a valid record.
     case corruptionBeforeTail
+    /// The last record of the log is complete (its length field fits the file exactly) but
+    /// its CRC does not match, and it holds no run of zero bytes an unwritten page would
+    /// leave: bit rot in a record that was durable (and whose offset was committed), not a
+    /// torn append.
+    case corruptLastRecord
     /// A bad or incomplete record in a segment that is not the last one.
     case corruptSealedSegment
     /// A segment's base position does not continue the previous segment.
@@ -39,7 +44,7 @@ public enum RecoveryRule: String, Sendable, CaseIterable, CustomStringConvertibl
     public var action: RecoveryAction {
         switch self {
         case .tornTail: .truncateToLastValidRecord
-        case .corruptionBeforeTail, .corruptSealedSegment, .positionGap: .refuseToOpen
+        case .corruptionBeforeTail, .corruptLastRecord, .corruptSealedSegment, .positionGap: .refuseToOpen
         case .missingIndex, .invalidIndex, .staleIndex: .rebuildIndex
         }
     }
@@ -111,6 +116,12 @@ enum Recovery {
                         rule: .corruptionBeforeTail, file: path, byteOffset: stop.byteOffset,
                         detail: "\(reason); a valid record (position \(later.position)) follows at byte \(later.byte)")
                 }
+                if let damage = try rottenLastRecord(at: stop, fd: fd, path: path) {
+                    throw EventLogError.corruption(
+                        rule: .corruptLastRecord, file: path, byteOffset: stop.byteOffset,
+                        detail: "\(damage) in the complete last record (position \(stop.position)); "
+                            + "a torn append would end early or hold unwritten (zero) bytes")
+                }
                 try Posix.truncateFile(fd, to: stop.byteOffset, path: path)
                 do { try PosixFileOperations().sync(fd) } catch {
                     throw EventLogError.io(operation: "fsync", path: path, errno: error.errno)
@@ -166,6 +177,33 @@ enum Recovery {
         try Posix.renameFile(temporary, path)
         do { try posix.sync(directoryFd) } catch {
             throw EventLogError.io(operation: "fsync", path: directory, errno: error.errno)
+        }
+    }
+
+    /// Why the frame at `stop` is bit rot rather than a torn append, or nil: it must be
+    /// complete and end exactly at the end of the file, carry the expected position or a
+    /// plausible header, fail only its CRC, and hold no run of 64 zero bytes.
+    static func rottenLastRecord(at stop: SegmentScanner.Stop, fd: Int32, path: String) throws -> String? {
+        guard case .invalid = stop.end else { return nil }
+        let size = try Posix.fileSize(fd, path: path)
+        let count = Int(size - stop.byteOffset)
+        guard count >= RecordFrame.minimumFrameSize, count <= RecordFrame.headerSize + RecordFrame.maxBodySize else {
+            return nil
+        }
+        var bytes = [UInt8](repeating: 0, count: count)
+        let got = try bytes.withUnsafeMutableBytes { try Posix.readAt(fd, into: $0, at: stop.byteOffset, path: path) }
+        guard got == count else { return nil }
+        return bytes.withUnsafeBytes { raw -> String? in
+            let length = Int(RecordFrame.field(UInt32.self, raw, 4))
+            guard RecordFrame.headerSize + length == count else { return nil }
+            var zeros = 0
+            for byte in raw {
+                zeros = byte == 0 ? zeros + 1 : 0
+                if zeros >= 64 { return nil }
+            }
+            let stored = RecordFrame.field(UInt32.self, raw, 0)
+            let actual = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[4...]))
+            return stored == actual ? nil : "CRC mismatch"
         }
     }
 

@@ -52,6 +52,10 @@ public struct KafkaError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let transport = Code(RD_KAFKA_RESP_ERR__TRANSPORT)
         /// All brokers are down.
         public static let allBrokersDown = Code(RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
+        /// The group coordinator is not known yet (a commit during a broker outage).
+        public static let waitingForCoordinator = Code(RD_KAFKA_RESP_ERR__WAIT_COORD)
+        /// The message is larger than the broker or the producer accepts.
+        public static let messageTooLarge = Code(RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
     }
 
     /// The librdkafka error code.
@@ -75,8 +79,11 @@ public struct KafkaError: Error, Sendable, Hashable, CustomStringConvertible {
     public var description: String { "KafkaError \(code.rawValue) (\(code)): \(message)" }
 
     private static let retriableCodes: Set<Code> = [
-        .queueFull, .timedOut, .messageTimedOut, .transport, .allBrokersDown,
-        .notLeaderForPartition, .notEnoughReplicas,
+        .queueFull, .timedOut, .messageTimedOut, .transport, .allBrokersDown, .waitingForCoordinator,
+        .notLeaderForPartition, .notEnoughReplicas, Code(RD_KAFKA_RESP_ERR__RESOLVE),
+        Code(RD_KAFKA_RESP_ERR__WAIT_CACHE), Code(RD_KAFKA_RESP_ERR__IN_PROGRESS),
+        Code(RD_KAFKA_RESP_ERR_NETWORK_EXCEPTION),
+        Code(RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS),
         Code(RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT), Code(RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE),
         Code(RD_KAFKA_RESP_ERR_NOT_COORDINATOR), Code(RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE),
         Code(RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS),

@@ -47,6 +47,9 @@ enum MessageEncoder {
                 field(RD_KAFKA_VTYPE_KEY) { $0.u.mem = .init(ptr: bytes(key), size: key.count) }
             }
             field(RD_KAFKA_VTYPE_VALUE) { $0.u.mem = .init(ptr: bytes(value), size: value.count) }
+            if let timestamp = message.timestamp {
+                field(RD_KAFKA_VTYPE_TIMESTAMP) { $0.u.i64 = timestamp }
+            }
             for header in headers {
                 field(RD_KAFKA_VTYPE_HEADER) {
                     $0.u.header = .init(name: text(header.name), val: bytes(header.value), size: header.value.count)

@@ -81,16 +81,20 @@ public struct OutgoingMessage: Sendable, Hashable {
     public var value: [UInt8]
     /// Headers, in order.
     public var headers: [KafkaHeader]
+    /// The message's create time in milliseconds since the epoch, or `nil` for the time it is sent.
+    public var timestamp: Int64?
 
     /// Creates a message.
     public init(
-        topic: String, partition: Int32? = nil, key: [UInt8]?, value: [UInt8], headers: [KafkaHeader] = []
+        topic: String, partition: Int32? = nil, key: [UInt8]?, value: [UInt8], headers: [KafkaHeader] = [],
+        timestamp: Int64? = nil
     ) {
         self.topic = topic
         self.partition = partition
         self.key = key
         self.value = value
         self.headers = headers
+        self.timestamp = timestamp
     }
 }
 

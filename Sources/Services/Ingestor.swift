@@ -17,10 +17,19 @@ public struct IngestOptions: Sendable {
     public var commitInterval: Duration = .milliseconds(200)
     /// Size limit of one event value.
     public var maxEventBytes: Int = EventCodec.defaultMaxBytes
+    /// How far an event's `occurredAt` may be ahead of ingest's wall clock; later events are
+    /// dead-lettered (`future_timestamp`). The fold's clock is the log's largest event time,
+    /// so one event dated 9999 would otherwise put every customer's history behind it.
+    public var maxClockSkew: Duration = .seconds(86_400)
     /// Most bytes of a rejected message carried in its dead letter; longer payloads are cut
-    /// (and the reason says so). Base64 grows them by a third, and the dead letter must stay
-    /// under the producer's `message.max.bytes` (default 1,000,000) or it could never be sent.
-    public var maxDeadLetterPayloadBytes: Int = 512 * 1024
+    /// (and the reason says so), so the dead letter stays under the broker's message size.
+    public var maxDeadLetterPayloadBytes: Int = DeadLetters.defaultMaxPayloadBytes
+    /// Ingest messages at or below the log's highest offset of their partition whose event id
+    /// the log does not hold (the topic was recreated, or this is another cluster) instead of
+    /// refusing to go on.
+    public var acceptOffsetReset = false
+    /// The backoff between attempts of a dead letter whose send failed with a retriable error.
+    public var retryBackoff = Backoff()
 
     /// Defaults.
     public init() {}
@@ -73,7 +82,7 @@ public final class Ingestor: Service, Sendable {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let messages = try await consumer.poll(maxMessages: options.maxBatch, timeout: options.pollTimeout)
             if !messages.isEmpty {
-                let batch = prepare(messages, dedup: &dedup, highest: &highest)
+                let batch = try prepare(messages, dedup: &dedup, highest: &highest)
                 try await persisting?.value
                 persisting = Task { try await self.persist(batch) }
                 uncommitted = true
@@ -83,13 +92,13 @@ public final class Ingestor: Service, Sendable {
             // source-coordinate check skips.
             if uncommitted && (messages.isEmpty || clock.now - lastCommit >= options.commitInterval) {
                 try await persisting?.value
-                try await consumer.commit()
+                try await consumer.commitTolerating(logger: logger)
                 lastCommit = clock.now
                 uncommitted = false
             }
         }
         try await persisting?.value
-        try await consumer.commit()
+        try await consumer.commitTolerating(logger: logger, attempts: 5)
     }
 
     /// One polled batch, routed: records for the log, dead letters, and the messages whose
@@ -104,13 +113,22 @@ public final class Ingestor: Service, Sendable {
     /// redelivered (after a rebalance) while its first copy is still being persisted is skipped.
     func prepare(
         _ messages: [KafkaMessage], dedup: inout RecentEventIDs, highest: inout [TopicPartitionKey: Int64]
-    ) -> PreparedBatch {
+    ) throws -> PreparedBatch {
         var batch = PreparedBatch(messages: messages)
+        let latestAccepted = WallClock.now().millisecondsSinceEpoch + options.maxClockSkew.wholeMilliseconds
         for message in messages {
             let key = TopicPartitionKey(topic: message.topic, partition: message.partition)
-            if let top = highest[key], message.offset <= top { continue }
+            let routed = route(message, latestAccepted: latestAccepted)
+            if let top = highest[key], message.offset <= top {
+                // A re-read after a crash between fsync and commit: the log holds the event.
+                guard case .event(let event) = routed, !dedup.contains(event.eventId) else { continue }
+                guard options.acceptOffsetReset else {
+                    throw IngestError.offsetWentBack(key: key, offset: message.offset, highest: top, eventId: event.eventId)
+                }
+                logger.warning("\(key)@\(message.offset) is below the log's highest offset \(top); ingesting it (offset reset accepted)")
+            }
             highest[key] = message.offset
-            switch route(message) {
+            switch routed {
             case .event(let event):
                 guard dedup.insert(event.eventId) else { continue }
                 batch.records.append(LogRecordInput(
@@ -131,8 +149,8 @@ public final class Ingestor: Service, Sendable {
             let records = batch.records
             _ = try await disk.run { try log.append(records) }
         }
-        try await producer.sendAll(batch.deadLetters)
-        for message in batch.messages { try consumer.storeOffset(for: message) }
+        try await producer.sendAll(batch.deadLetters, backoff: options.retryBackoff, logger: logger)
+        consumer.storeOffsets(for: batch.messages, logger: logger)
     }
 
     private enum Routed {
@@ -140,32 +158,47 @@ public final class Ingestor: Service, Sendable {
         case rejected(EventRejection)
     }
 
-    private func route(_ message: KafkaMessage) -> Routed {
+    /// Decodes `message`; an event dated after `latestAccepted` (ms since the epoch) is rejected.
+    private func route(_ message: KafkaMessage, latestAccepted: Int64) -> Routed {
         do {
             let event = try EventCodec.decode(
                 topic: message.topic, value: message.value, schema: schema, maxBytes: options.maxEventBytes)
+            if event.occurredAt.millisecondsSinceEpoch > latestAccepted {
+                let limit = Timestamp(millisecondsSinceEpoch: latestAccepted)
+                return .rejected(EventRejection(
+                    .futureTimestamp,
+                    "occurredAt: \(event.occurredAt) is more than \(options.maxClockSkew) ahead of ingest's clock (latest accepted \(limit))"))
+            }
             return .event(event)
         } catch {
             return .rejected(error)
         }
     }
 
-    /// The dead letter of a rejected message, small enough to be produced: the payload is cut
-    /// to ``IngestOptions/maxDeadLetterPayloadBytes`` and the reason to 1,000 characters.
+    /// The dead letter of a rejected message, cut to ``IngestOptions/maxDeadLetterPayloadBytes``.
     private func deadLetter(for message: KafkaMessage, rejection: EventRejection) -> OutgoingMessage {
-        var reason = rejection.message
-        if reason.count > 1_000 { reason = reason.prefix(1_000) + "…" }
-        var carried = message
-        let limit = max(0, options.maxDeadLetterPayloadBytes)
-        if message.value.count > limit {
-            carried.value = Array(message.value.prefix(limit))
-            reason += " (payload cut to its first \(limit) of \(message.value.count) bytes)"
-        }
-        return DeadLetters.message(for: carried, code: rejection.code.rawValue, reason: reason)
+        DeadLetters.message(for: message, rejection: rejection, maxPayloadBytes: options.maxDeadLetterPayloadBytes)
     }
 
     private func recentEventIDs() throws -> [String] {
         try log.makeReader().tail(count: options.deduplicationHorizon).map(\.eventId)
+    }
+}
+
+/// Why ingest stopped.
+public enum IngestError: Error, CustomStringConvertible {
+    /// A message at or below the log's highest offset of its partition carries an event the
+    /// log does not hold: the topic was recreated or the cluster is another one, and skipping
+    /// such messages (as re-reads) would drop them silently.
+    case offsetWentBack(key: TopicPartitionKey, offset: Int64, highest: Int64, eventId: String)
+
+    public var description: String {
+        switch self {
+        case let .offsetWentBack(key, offset, highest, eventId):
+            "\(key)@\(offset) (event \(eventId)) is at or below the log's highest offset \(highest) for that partition, "
+                + "but the log does not hold that event: the topic was recreated or this is another Kafka cluster. "
+                + "Refusing to skip it; restart with --accept-offset-reset to ingest such messages"
+        }
     }
 }
 
@@ -180,6 +213,9 @@ struct RecentEventIDs {
         self.capacity = max(1, capacity)
         for id in seed { _ = insert(id) }
     }
+
+    /// Whether `id` is among the remembered ids.
+    func contains(_ id: String) -> Bool { members.contains(id) }
 
     /// Inserts `id`; false when it was already present.
     mutating func insert(_ id: String) -> Bool {

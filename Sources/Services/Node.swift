@@ -23,6 +23,8 @@ public struct NodeSettings: Sendable {
     public var serveGroup = "xsell-serve"
     /// Ingest tunables.
     public var ingest = IngestOptions()
+    /// Scoring worker tunables (reply topic policy, request limits).
+    public var serve = ServeOptions()
 
     /// Settings with the default group names.
     public init(kafka: KafkaConfiguration, config: XSellConfig, dataDirectory: String, roles: Roles) {
@@ -83,7 +85,8 @@ public final class Node: Sendable {
         if settings.roles.contains(.serve) {
             // In one process the projection follows the writer's appends; alone it follows the files.
             // Alone, the log may not exist yet: `xsell ingest` creates it when it starts.
-            try FileManager.default.createDirectory(atPath: settings.logDirectory, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: settings.logDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             let reader = writer?.makeReader() ?? EventLogReader(directory: settings.logDirectory)
             let projection = ProjectionRunner(
                 config: settings.config, reader: reader, snapshotDirectory: settings.snapshotDirectory, logger: logger)
@@ -96,7 +99,7 @@ public final class Node: Sendable {
             services.append(projection)
             services.append(ScoringWorker(
                 consumer: consumer, producer: producer, projection: projection, config: settings.config,
-                logger: logger))
+                options: settings.serve, logger: logger))
             closers.append {
                 try? await consumer.close()
                 try? await producer.close()

@@ -47,7 +47,7 @@ public final class ProjectionRunner: Service, Sendable {
     /// Restores the latest valid snapshot (a bad or stale one is ignored) and folds the log to its end.
     public func restore() async throws {
         let fresh = state.withLock { $0 }
-        if let restored = snapshots.load(matching: fresh, logger: logger) {
+        if let restored = snapshots.load(matching: fresh, logEnd: try reader.endPosition(), logger: logger) {
             state.withLock { $0 = restored.state }
             progress.withLock { $0.applied = restored.position }
             logger.info("projection restored from snapshot at position \(restored.position)")

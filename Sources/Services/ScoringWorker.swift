@@ -9,34 +9,37 @@ import XSellCore
 
 /// Answers `recommendation.requested.v1` from the projection's current view: replies on the
 /// request's `replyTo` (keyed like the request), publishes `decision.made.v1`, and stores the
-/// request's offset only once both are delivered. Invalid requests get an error reply (when a
-/// request id can be read) and a dead letter.
+/// request's offset only once both are delivered. Invalid requests (malformed, too large, a
+/// `replyTo` the policy refuses, expired) get an error reply (when a request id can be read)
+/// and a dead letter.
+///
+/// No single message stops the worker: sends that fail with a retriable error (a broker
+/// outage) are retried with backoff until they succeed, and a send that fails for good (too
+/// large, no such topic) is dead-lettered and logged. Only fatal client errors end `run()`.
 public final class ScoringWorker: Service, Sendable {
     private let consumer: KafkaConsumer
     private let producer: KafkaProducer
     private let projection: ProjectionRunner
     private let engine: DecisionEngine
     private let schema: CustomerSchema
+    private let options: ServeOptions
     /// Channels whose contacts are explicit `impression` interactions: there a returned offer is
     /// not a contact, in the projection (SPEC §3) and so not in the overlay either.
     private let explicitImpressionChannels: Set<String>
     private let pending = PendingContacts()
     private let logger: Logger
-    /// Requests created longer ago than this (milliseconds, by their Kafka timestamp) are
-    /// skipped: their client has given up, and a new serving group must not re-answer a
-    /// request topic's history.
-    private let requestTimeToLive: Int64 = 30_000
 
     /// A worker; `consumer` must already be subscribed to `recommendation.requested.v1`.
     public init(
         consumer: KafkaConsumer, producer: KafkaProducer, projection: ProjectionRunner, config: XSellConfig,
-        logger: Logger
+        options: ServeOptions = ServeOptions(), logger: Logger
     ) {
         self.consumer = consumer
         self.producer = producer
         self.projection = projection
         self.engine = DecisionEngine(config: config)
         self.schema = config.schema
+        self.options = options
         self.explicitImpressionChannels = Set(config.channels.filter { $0.impressionMode == .explicit }.map(\.name))
         self.logger = logger
     }
@@ -47,38 +50,37 @@ public final class ScoringWorker: Service, Sendable {
     /// next is polled and decided (at most two batches in flight). Offsets are stored in batch
     /// order, each only once its batch is delivered.
     public func run() async throws {
-        var delivering: Task<Void, any Error>?
-        var older: Task<Void, any Error>?
+        var delivering: Task<Void, Never>?
+        var older: Task<Void, Never>?
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let requests = try await consumer.poll(maxMessages: 256, timeout: .milliseconds(50))
             if requests.isEmpty { continue }
             let batch = try await decide(requests)
-            try await older?.value
+            await older?.value
             older = delivering
             let previous = delivering
             delivering = Task {
-                try await self.deliver(batch)
-                try await previous?.value
-                for message in requests { try self.consumer.storeOffset(for: message) }
+                await self.deliver(batch)
+                await previous?.value
+                self.consumer.storeOffsets(for: requests, logger: self.logger)
             }
         }
-        try await older?.value
-        try await delivering?.value
-        try await consumer.commit()
+        await older?.value
+        await delivering?.value
+        try await consumer.commitTolerating(logger: logger, attempts: 5, backoff: options.retryBackoff)
     }
 
     /// What answering one request sends: the reply, and the records that must be durable
     /// before its offset is stored (the decision event, dead letters).
-    private struct Answer {
+    struct Answer: Sendable {
+        var request: KafkaMessage
         var reply: OutgoingMessage?
         var records: [OutgoingMessage]
     }
 
-    /// The decided batch: the replies with their requests, and the records (decision events,
-    /// dead letters) that must be durable before the requests' offsets are stored.
+    /// The decided batch, one answer per request.
     struct DecidedBatch: Sendable {
-        var replies: [(reply: OutgoingMessage, request: KafkaMessage)] = []
-        var records: [OutgoingMessage] = []
+        var answers: [Answer] = []
     }
 
     /// Decides every request of a batch against the projection, once it has folded everything
@@ -86,60 +88,67 @@ public final class ScoringWorker: Service, Sendable {
     func decide(_ requests: [KafkaMessage]) async throws -> DecidedBatch {
         try await projection.catchUp()
         let now = WallClock.now()
-        var batch = DecidedBatch()
-        for message in requests {
-            if let created = message.timestamp, now.millisecondsSinceEpoch - created > requestTimeToLive {
-                logger.notice("request at \(message.topicPartition)@\(message.offset) expired before it was read; not answered")
-                continue
-            }
-            let answer = handle(message, now: now)
-            batch.records.append(contentsOf: answer.records)
-            if let reply = answer.reply { batch.replies.append((reply, message)) }
-        }
-        return batch
+        return DecidedBatch(answers: requests.map { handle($0, now: now) })
     }
 
-    /// Sends the batch's replies and records and awaits their delivery. A reply that cannot be
-    /// delivered (its `replyTo` topic does not exist, say) is dead-lettered instead of
-    /// stopping the worker.
-    func deliver(_ batch: DecidedBatch) async throws {
-        async let recordsDelivered: Void = producer.sendAll(batch.records)
-        let undelivered = await withTaskGroup(of: OutgoingMessage?.self) { group in
-            for (reply, request) in batch.replies {
-                group.addTask { [producer, logger] in
-                    do {
-                        _ = try await producer.send(reply)
-                        return nil
-                    } catch {
-                        logger.warning("reply to \(reply.topic) undeliverable: \(error)")
-                        return DeadLetters.message(
-                            for: request, code: "REPLY_UNDELIVERABLE", reason: "reply to \(reply.topic): \(error)")
-                    }
+    /// Sends the batch's replies and records and awaits their delivery (or their dead letters).
+    func deliver(_ batch: DecidedBatch) async {
+        await withTaskGroup(of: Void.self) { group in
+            for answer in batch.answers {
+                if let reply = answer.reply {
+                    group.addTask { await self.send(reply, for: answer.request, failure: "REPLY_UNDELIVERABLE") }
+                }
+                for record in answer.records {
+                    let failure = record.topic == XSellTopic.deadLetter.rawValue ? nil : "DECISION_UNDELIVERABLE"
+                    group.addTask { await self.send(record, for: answer.request, failure: failure) }
                 }
             }
-            var failed: [OutgoingMessage] = []
-            for await deadLetter in group { if let deadLetter { failed.append(deadLetter) } }
-            return failed
         }
-        try await recordsDelivered
-        try await producer.sendAll(undelivered)
+    }
+
+    /// Sends `message`, retrying retriable failures. One that fails for good is dead-lettered
+    /// with `failure` as its code (or, a dead letter itself, logged as lost).
+    private func send(_ message: OutgoingMessage, for request: KafkaMessage, failure: String?) async {
+        let logger = self.logger
+        do {
+            _ = try await producer.sendRetrying(message, backoff: options.retryBackoff) { error, attempt in
+                if attempt == 1 || attempt % 10 == 0 {
+                    logger.warning("send to \(message.topic) failed (attempt \(attempt)), retrying: \(error)")
+                }
+            }
+        } catch {
+            guard let failure else {
+                logger.error(
+                    "dead letter for \(request.topicPartition)@\(request.offset) undeliverable, the request is lost: \(error)")
+                return
+            }
+            logger.warning("\(message.topic) for \(request.topicPartition)@\(request.offset) undeliverable: \(error)")
+            let deadLetter = DeadLetters.message(
+                for: request, code: failure, reason: "\(message.topic): \(error)",
+                maxPayloadBytes: options.maxDeadLetterPayloadBytes)
+            await send(deadLetter, for: request, failure: nil)
+        }
     }
 
     private func handle(_ message: KafkaMessage, now: Timestamp) -> Answer {
+        let ttl = options.requestTimeToLive.wholeMilliseconds
+        if let created = message.timestamp, now.millisecondsSinceEpoch - created > ttl {
+            let age = now.millisecondsSinceEpoch - created
+            logger.notice("request at \(message.topicPartition)@\(message.offset) expired (\(age) ms old); not decided")
+            return refusal(
+                of: message, code: .expired, deadLetterCode: ReplyErrorCode.expired.rawValue,
+                reason: "request created \(age) ms ago, past the time to live of \(ttl) ms; not decided")
+        }
         let request: RecommendationRequest
         do {
-            request = try RequestCodec.decode(value: message.value, schema: schema)
+            request = try RequestCodec.decode(value: message.value, schema: schema, maxBytes: options.maxRequestBytes)
         } catch {
             logger.notice("bad request at \(message.topicPartition)@\(message.offset): \(error)")
-            let deadLetter = DeadLetters.message(for: message, rejection: error)
-            guard let requestId = RequestCodec.requestId(in: message.value) else {
-                return Answer(reply: nil, records: [deadLetter])
-            }
-            return Answer(
-                reply: reply(
-                    .error(requestId: requestId, code: .badRequest, message: error.description),
-                    to: Self.replyTopic(in: message.value) ?? XSellTopic.returned.rawValue, key: message.key),
-                records: [deadLetter])
+            return refusal(of: message, code: .badRequest, deadLetterCode: error.code.rawValue, reason: error.message)
+        }
+        if let replyTo = request.replyTo, let refused = options.replyTopics.refusal(of: replyTo) {
+            logger.notice("bad request at \(message.topicPartition)@\(message.offset): \(refused)")
+            return refusal(of: message, code: .badRequest, deadLetterCode: ReplyErrorCode.badRequest.rawValue, reason: refused)
         }
         let view = projection.view(customerId: request.customerId)
         let ids = DecisionIdentifiers(
@@ -155,21 +164,36 @@ public final class ScoringWorker: Service, Sendable {
             let decision = OutgoingMessage(
                 topic: XSellTopic.decision.rawValue, key: Array(request.customerId.utf8),
                 value: EventCodec.encode(.decision(event)))
-            return Answer(reply: replyMessage, records: [decision])
+            return Answer(request: message, reply: replyMessage, records: [decision])
         case .rejected(let error):
             return Answer(
-                reply: replyMessage,
-                records: [DeadLetters.message(for: message, code: error.code.rawValue, reason: error.message)])
+                request: message, reply: replyMessage,
+                records: [deadLetter(for: message, code: error.code.rawValue, reason: error.message)])
         }
     }
 
-    /// Best effort: the `replyTo` of a request that failed validation, so that its error reply
-    /// reaches the client's own reply topic like any other reply (SPEC §5).
-    private static func replyTopic(in value: [UInt8]) -> String? {
-        guard let json = try? JSONValue.parse(value), let topic = json["replyTo"]?.stringValue, !topic.isEmpty else {
-            return nil
+    /// A request refused before any decision: its dead letter, and an error reply when a
+    /// request id can be read (on its `replyTo` if the policy allows it, else the default topic).
+    /// Values over 1 MiB are not parsed for one.
+    private func refusal(of message: KafkaMessage, code: ReplyErrorCode, deadLetterCode: String, reason: String) -> Answer {
+        let deadLetter = deadLetter(for: message, code: deadLetterCode, reason: reason)
+        guard message.value.count <= EventCodec.defaultMaxBytes, let json = try? JSONValue.parse(message.value),
+            let requestId = json["requestId"]?.stringValue, !requestId.isEmpty,
+            requestId.utf8.count <= RequestCodec.maxIdBytes
+        else {
+            return Answer(request: message, reply: nil, records: [deadLetter])
         }
-        return topic
+        var topic = XSellTopic.returned.rawValue
+        if let replyTo = json["replyTo"]?.stringValue, !replyTo.isEmpty, options.replyTopics.refusal(of: replyTo) == nil {
+            topic = replyTo
+        }
+        return Answer(
+            request: message, reply: reply(.error(requestId: requestId, code: code, message: reason), to: topic, key: message.key),
+            records: [deadLetter])
+    }
+
+    private func deadLetter(for message: KafkaMessage, code: String, reason: String) -> OutgoingMessage {
+        DeadLetters.message(for: message, code: code, reason: reason, maxPayloadBytes: options.maxDeadLetterPayloadBytes)
     }
 
     private func reply(_ reply: RecommendationReply, to topic: String, key: [UInt8]?) -> OutgoingMessage {

@@ -19,9 +19,16 @@ struct SnapshotStore: Sendable {
         var position: UInt64
     }
 
-    /// The newest snapshot that decodes and matches `fresh`'s settings, or nil.
-    func load(matching fresh: ProjectionState, logger: Logger) -> Restored? {
+    /// The newest snapshot that decodes, matches `fresh`'s settings and is not past
+    /// `logEnd` (a snapshot ahead of the log, say after the log was restored from an older
+    /// backup, would make the projection skip the records up to its position), or nil.
+    func load(matching fresh: ProjectionState, logEnd: UInt64, logger: Logger) -> Restored? {
         for (position, path) in files().reversed() {
+            guard position <= logEnd else {
+                logger.warning(
+                    "ignoring snapshot \(path): it reflects \(position) records but the log holds \(logEnd); rebuilding from the log")
+                continue
+            }
             guard let bytes = FileManager.default.contents(atPath: path) else { continue }
             do {
                 let state = try ProjectionSnapshot.decode([UInt8](bytes), settings: fresh.settings)
@@ -35,7 +42,8 @@ struct SnapshotStore: Sendable {
 
     /// Writes `state`, which reflects the log before `position`, durably; prunes old snapshots.
     func save(_ state: ProjectionState, position: UInt64) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let bytes = ProjectionSnapshot.encode(state)
         let name = String(format: "projection-%020llu.snapshot", position)
         let temporary = directory + "/." + name + ".tmp"
@@ -59,7 +67,7 @@ struct SnapshotStore: Sendable {
     }
 
     private static func writeDurably(_ bytes: [UInt8], to path: String) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         guard fd >= 0 else { throw SnapshotStoreError.io("open \(path)", errno) }
         defer { close(fd) }
         var written = 0

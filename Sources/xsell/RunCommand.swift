@@ -12,6 +12,7 @@ struct Run: AsyncParsableCommand {
     )
 
     @OptionGroup var common: CommonOptions
+    @OptionGroup var guards: InputGuardOptions
     @Option(help: "Directory of topic specs (topics are created on the embedded broker).") var topics: String = "topics"
 
     func run() async throws {
@@ -27,9 +28,9 @@ struct Run: AsyncParsableCommand {
             bootstrapServers = broker.bootstrapServers
         }
         Runtime.announce("bootstrap.servers=\(bootstrapServers)")
-        let settings = NodeSettings(
+        let settings = guards.apply(to: NodeSettings(
             kafka: try Runtime.kafka(common, bootstrapServers: bootstrapServers), config: config,
-            dataDirectory: common.dataDir, roles: .all)
+            dataDirectory: common.dataDir, roles: .all))
         try await Runtime.serve(settings, label: "xsell.run")
         embedded?.shutdown()
     }
@@ -43,9 +44,10 @@ struct Serve: AsyncParsableCommand {
     )
 
     @OptionGroup var common: CommonOptions
+    @OptionGroup var guards: InputGuardOptions
 
     func run() async throws {
-        try await Runtime.serveRole(.serve, common: common)
+        try await Runtime.serveRole(.serve, common: common, guards: guards)
     }
 }
 
@@ -57,18 +59,19 @@ struct Ingest: AsyncParsableCommand {
     )
 
     @OptionGroup var common: CommonOptions
+    @OptionGroup var guards: InputGuardOptions
 
     func run() async throws {
-        try await Runtime.serveRole(.ingest, common: common)
+        try await Runtime.serveRole(.ingest, common: common, guards: guards)
     }
 }
 
 extension Runtime {
     /// Runs one role against the Kafka given by `--bootstrap-servers` (no embedded broker).
-    static func serveRole(_ role: Roles, common: CommonOptions) async throws {
-        let settings = NodeSettings(
+    static func serveRole(_ role: Roles, common: CommonOptions, guards: InputGuardOptions) async throws {
+        let settings = guards.apply(to: NodeSettings(
             kafka: try kafka(common, bootstrapServers: try requireBootstrapServers(common)),
-            config: try config(common), dataDirectory: common.dataDir, roles: role)
+            config: try config(common), dataDirectory: common.dataDir, roles: role))
         try await serve(settings, label: "xsell." + role.names.joined(separator: "+"))
     }
 

@@ -111,14 +111,14 @@ extension FlowEndToEndTests {
         await harness.stop()
     }
 
-    private func reply(in replies: TopicTail, to requestId: String) async throws -> RecommendationReply {
+    func reply(in replies: TopicTail, to requestId: String) async throws -> RecommendationReply {
         let message = try await replies.first("reply to \(requestId)") {
             (try? ResponseCodec.decode(value: $0.value))?.requestId == requestId
         }
         return try ResponseCodec.decode(value: message.value)
     }
 
-    private func deadLetter(in deadLetters: TopicTail, about requestId: String) async throws -> DeadLetterRecord {
+    func deadLetter(in deadLetters: TopicTail, about requestId: String) async throws -> DeadLetterRecord {
         let message = try await deadLetters.first("dead letter of \(requestId)") { message in
             guard let record = try? DeadLetterCodec.decode(value: message.value),
                 let payload = DeadLetterCodec.payload(of: record)

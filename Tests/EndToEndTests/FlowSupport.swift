@@ -97,10 +97,12 @@ final class FlowHarness: Sendable {
     let client: RecommendationClient
     let producer: KafkaProducer
     private let runTask: Task<Void, any Error>
+    /// How the node's `run()` ended, once it has: "returned" or the error it threw.
+    private let ending: NodeEnding
 
     private init(
         kind: FlowBroker, embedded: EmbeddedBroker?, kafka: KafkaConfiguration, settings: NodeSettings, node: Node,
-        client: RecommendationClient, producer: KafkaProducer, runTask: Task<Void, any Error>
+        client: RecommendationClient, producer: KafkaProducer, runTask: Task<Void, any Error>, ending: NodeEnding
     ) throws {
         self.kind = kind
         self.embedded = embedded
@@ -111,10 +113,20 @@ final class FlowHarness: Sendable {
         self.client = client
         self.producer = producer
         self.runTask = runTask
+        self.ending = ending
     }
 
+    /// How the node's `run()` ended, or nil while it runs.
+    var nodeEnding: String? { ending.value.withLock { $0 } }
+
+    /// The reply topic prefix the tests' nodes allow (private reply topics of single tests).
+    static let replyTopicPrefix = "flow-replies-"
+
     /// Creates the topics (if absent), starts a node for `config` and a recommendation client.
-    static func start(_ kind: FlowBroker, config: XSellConfig) async throws -> FlowHarness {
+    static func start(
+        _ kind: FlowBroker, config: XSellConfig,
+        serve: ServeOptions = { var o = ServeOptions(); o.replyTopics = ReplyTopicPolicy(prefixes: [replyTopicPrefix]); return o }()
+    ) async throws -> FlowHarness {
         let specs = try TopicSpec.loadAll(directory: FlowPaths.topics)
         var embedded: EmbeddedBroker?
         var kafka: KafkaConfiguration
@@ -140,18 +152,28 @@ final class FlowHarness: Sendable {
             dataDirectory: FileManager.default.temporaryDirectory.path + "/xsell-flow-\(unique)", roles: .all)
         settings.ingestGroup = "flow-ingest-\(unique)"
         settings.serveGroup = "flow-serve-\(unique)"
+        settings.serve = serve
         try FileManager.default.createDirectory(atPath: settings.dataDirectory, withIntermediateDirectories: true)
         var logger = Logger(label: "xsell.flow-test") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = .warning
         let node = try Node(settings: settings, logger: logger)
         try await node.start()
-        let runTask = Task { try await node.run() }
+        let ending = NodeEnding()
+        let runTask = Task {
+            do {
+                try await node.run()
+                ending.value.withLock { $0 = "returned" }
+            } catch {
+                ending.value.withLock { $0 = "threw \(error)" }
+                throw error
+            }
+        }
         let client = try RecommendationClient(kafka: kafka)
         try await client.start()
         let producer = try KafkaProducer(configuration: kafka.lowLatencyProducer)
         return try FlowHarness(
             kind: kind, embedded: embedded, kafka: kafka, settings: settings, node: node, client: client,
-            producer: producer, runTask: runTask)
+            producer: producer, runTask: runTask, ending: ending)
     }
 
     /// Stops the node, closes the clients, removes the data directory and the mock cluster.
@@ -250,6 +272,11 @@ final class FlowHarness: Sendable {
     func tail(_ topic: String) async throws -> TopicTail {
         try await TopicTail(kafka: kafka, topic: topic)
     }
+}
+
+/// How a harness's node ended (set once by its run task).
+final class NodeEnding: Sendable {
+    let value = Mutex<String?>(nil)
 }
 
 /// Runs `operation` but gives up with ``FlowTimeout`` at `deadline`. A non-cancellable

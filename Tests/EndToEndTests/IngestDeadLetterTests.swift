@@ -41,6 +41,12 @@ struct IngestDeadLetterTests {
                      value: replacing(IngestFixtures.decision(id: "\(label)-bad-decision", customer: "c"),
                                       "\"arm\":\"treatment\"", "\"arm\":\"maybe\""),
                      code: .invalidValue),
+            // A poisoned clock: far more than the allowed skew (1 day) ahead of ingest's clock.
+            BadInput(topic: .interaction, value: replacing(interaction, "2024-06-01T10:00:00Z", "9999-12-31T00:00:00Z"),
+                     code: .futureTimestamp),
+            BadInput(topic: .profile, value: replacing(profile, "\"customerId\":\"c\"",
+                                                       "\"customerId\":\"\(String(repeating: "c", count: 600))\""),
+                     code: .invalidValue),
             // Over the 1 MiB limit of EventCodec.defaultMaxBytes (the broker accepts it).
             BadInput(topic: .interaction,
                      value: replacing(interaction, "\"channel\"",
@@ -56,7 +62,7 @@ struct IngestDeadLetterTests {
         try await IngestTestContext.run(kind, "ingest-dlq") { context in
             let label = context.label
             var valid: [(topic: XSellTopic, id: String)] = []
-            for index in 0..<30 {
+            for index in 0..<45 {
                 let topic = IngestFixtures.eventTopics[index % 3]
                 valid.append((topic, "\(label)-ok-\(index)"))
             }

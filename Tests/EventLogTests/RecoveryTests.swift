@@ -22,6 +22,7 @@ import Testing
         #expect(table == [
             .tornTail: .truncateToLastValidRecord,
             .corruptionBeforeTail: .refuseToOpen,
+            .corruptLastRecord: .refuseToOpen,
             .corruptSealedSegment: .refuseToOpen,
             .positionGap: .refuseToOpen,
             .missingIndex: .rebuildIndex,
@@ -68,7 +69,9 @@ import Testing
         try writer.close()
     }
 
-    /// Bit flips: in the last record → tornTail (truncate); before it → refuse, naming file and byte.
+    /// Bit flips: before the last record → refuse, naming file and byte; in the complete last
+    /// record → refuse too (corruptLastRecord: it was durable and its offset committed), except
+    /// in its length field (byte 5), which makes it look incomplete: a torn tail, truncated.
     @Test(arguments: [
         (5, 0), (5, 2), (5, 5), (5, 8), (5, 12), (5, 20), (5, 29), (5, 40), (5, 150), (5, 240),
         (0, 0), (0, 5), (0, 7), (0, 8), (0, 12), (0, 31), (0, 100),
@@ -81,11 +84,19 @@ import Testing
         var log = try fileBytes(path)
         log[starts[record] + byte] ^= 0x10
         try writeBytes(log, to: path)
-        if record == Self.count - 1 {
+        if record == Self.count - 1 && byte == 5 {
             let writer = try EventLogWriter.open(directory: dir.path)
             #expect(writer.nextPosition == UInt64(Self.count - 1))
             #expect(writer.recoveryEvents.first?.rule == .tornTail)
             try writer.close()
+        } else if record == Self.count - 1 {
+            let error = #expect(throws: EventLogError.self) { try EventLogWriter.open(directory: dir.path) }
+            guard case let .corruption(rule, file, offset, _) = error else {
+                Issue.record("unexpected \(String(describing: error))")
+                return
+            }
+            #expect(rule == .corruptLastRecord && file == path && offset == Int64(starts[record]))
+            #expect(String(describing: error!).contains("at byte \(starts[record])"))
         } else {
             let error = #expect(throws: EventLogError.self) { try EventLogWriter.open(directory: dir.path) }
             guard case let .corruption(rule, file, offset, _) = error else {

@@ -10,6 +10,24 @@ enum RepoFiles {
 }
 
 @Suite struct ConfigTests {
+    /// Issue 9: a ~600-byte "billion laughs" document (each level repeats the previous ten
+    /// times, 10^9 leaves) is refused by its node budget instead of filling memory.
+    @Test func aliasBombIsRefused() {
+        var yaml = "l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n"
+        for level in 1...8 {
+            yaml += "l\(level): &l\(level) [" + Array(repeating: "*l\(level - 1)", count: 10).joined(separator: ", ") + "]\n"
+        }
+        #expect(yaml.utf8.count < 700)
+        let error = #expect(throws: ConfigError.self) { try ConfigLoader.load(yaml: yaml) }
+        #expect(error?.problems.map(\.message) == ["the document expands to more than 200000 nodes (nested aliases?)"])
+    }
+
+    @Test func oversizedDocumentIsRefused() {
+        let yaml = "# " + String(repeating: "x", count: YAMLDocument.maximumBytes) + "\n"
+        let error = #expect(throws: ConfigError.self) { try ConfigLoader.load(yaml: yaml) }
+        #expect(error?.problems.first?.message.contains("at most 1048576 allowed") == true)
+    }
+
     @Test func tutorialConfigLoads() throws {
         let c = try ConfigLoader.load(path: RepoFiles.path("config/cross-sell.yaml"))
         #expect(c.schema.fields.count == 9)

@@ -23,7 +23,7 @@ import Testing
         ("[1, \"x\", [null]]", .array([1, "x", [nil]])),
         ("{}", .object([:])),
         ("{\"a\": {\"b\": [true]}, \"c\": 1}", JSONValue.object(["a": .object(["b": [true]]), "c": 1])),
-        ("{\"a\": 1, \"a\": 2}", JSONValue.object(["a": 2])),
+        ("{\"a\": {\"x\": 1}, \"b\": {\"x\": 2}}", JSONValue.object(["a": ["x": 1], "b": ["x": 2]])),
     ])
     func parses(text: String, expected: JSONValue) throws {
         #expect(try JSONValue.parse(text) == expected)
@@ -36,6 +36,16 @@ import Testing
     ])
     func rejects(text: String) {
         #expect(throws: JSONParseError.self) { try JSONValue.parse(text) }
+    }
+
+    /// Issue 9: a duplicate key used to take the last value silently.
+    @Test(arguments: [
+        ("{\"a\": 1, \"a\": 2}", "a", 9),
+        ("{\"outcome\":\"click\",\"x\":{},\"outcome\":\"opt_out\"}", "outcome", 26),
+        ("[{\"k\": {\"k\": 1, \"k\": 1}}]", "k", 16),
+    ])
+    func rejectsDuplicateKeys(text: String, key: String, offset: Int) {
+        #expect(throws: JSONParseError(offset: offset, message: "duplicate key \"\(key)\"")) { try JSONValue.parse(text) }
     }
 
     @Test func rejectsInvalidUTF8() {

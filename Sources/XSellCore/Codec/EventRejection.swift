@@ -22,6 +22,9 @@ public enum RejectionCode: String, Sendable, Hashable, CaseIterable {
     case unknownTopic = "unknown_topic"
     /// A field has the right type but an unacceptable value (empty id, rank < 1, …).
     case invalidValue = "invalid_value"
+    /// `occurredAt` is further ahead of ingest's wall clock than the allowed clock skew: it
+    /// would move the projection's event-time clock into the future for every customer.
+    case futureTimestamp = "future_timestamp"
 }
 
 /// Why a message was rejected; ``message`` names the field, e.g.
@@ -75,11 +78,23 @@ struct FieldReader {
         return s
     }
 
-    /// A required, non-empty string (ids).
+    /// Most UTF-8 bytes of an id (event, customer, request, offer ids…): ids key state,
+    /// replies and dead letters, so an unbounded one is refused.
+    static let maxIdBytes = 512
+
+    /// A required, non-empty string of at most ``maxIdBytes`` (ids).
     func id(_ key: String) throws(EventRejection) -> String {
         let s = try string(key)
-        if s.isEmpty { throw EventRejection(.invalidValue, "\(at(key)): must not be empty") }
+        try checkID(key, s)
         return s
+    }
+
+    private func checkID(_ key: String, _ s: String) throws(EventRejection) {
+        if s.isEmpty { throw EventRejection(.invalidValue, "\(at(key)): must not be empty") }
+        let bytes = s.utf8.count
+        if bytes > Self.maxIdBytes {
+            throw EventRejection(.invalidValue, "\(at(key)): \(bytes) bytes, at most \(Self.maxIdBytes) allowed")
+        }
     }
 
     func optionalString(_ key: String) throws(EventRejection) -> String? {
@@ -90,7 +105,7 @@ struct FieldReader {
 
     func optionalID(_ key: String) throws(EventRejection) -> String? {
         guard let s = try optionalString(key) else { return nil }
-        if s.isEmpty { throw EventRejection(.invalidValue, "\(at(key)): must not be empty") }
+        try checkID(key, s)
         return s
     }
 

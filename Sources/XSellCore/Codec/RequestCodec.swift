@@ -1,5 +1,8 @@
 /// JSON codec for `recommendation.requested.v1`.
 public enum RequestCodec {
+    /// Most UTF-8 bytes of any id in a request or event (`requestId`, `customerId`, …).
+    public static let maxIdBytes = FieldReader.maxIdBytes
+
     /// Decodes and validates a request. `attributes` named like a schema field must have its
     /// type; other names are free (`request.X`) and their types inferred.
     public static func decode(

@@ -248,6 +248,8 @@ public struct ReplyErrorCode: RawRepresentable, Sendable, Hashable, CustomString
     public static let unavailable = ReplyErrorCode(rawValue: "UNAVAILABLE")
     /// An unexpected failure.
     public static let internalError = ReplyErrorCode(rawValue: "INTERNAL")
+    /// The request waited longer than the worker's time to live and was not decided.
+    public static let expired = ReplyErrorCode(rawValue: "EXPIRED")
     /// The code text.
     public var description: String { rawValue }
 }

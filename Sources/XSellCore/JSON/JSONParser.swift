@@ -102,12 +102,17 @@ struct JSONParser {
         while true {
             skipWhitespace()
             guard i < count, base[i] == UInt8(ascii: "\"") else { throw error("expected string key") }
+            let keyOffset = i
             let key = try parseString()
             skipWhitespace()
             guard i < count, base[i] == UInt8(ascii: ":") else { throw error("expected ':'") }
             i += 1
             skipWhitespace()
-            members[key] = try parseValue(depth: depth)
+            // RFC 8259 leaves duplicate names to the reader; taking the last would let a
+            // message say two things at once (one to a validating proxy, another to us).
+            if members.updateValue(try parseValue(depth: depth), forKey: key) != nil {
+                throw JSONParseError(offset: keyOffset, message: "duplicate key \"\(key)\"")
+            }
             skipWhitespace()
             guard i < count else { throw error("unexpected end of input in object") }
             if base[i] == UInt8(ascii: ",") { i += 1; continue }

@@ -89,7 +89,7 @@ struct IngestProcess: Sendable {
     let child: ChildProcess
     let dataDirectory: String
 
-    static func start(broker: IngestBroker, dataDirectory: String) throws -> IngestProcess {
+    static func start(broker: IngestBroker, dataDirectory: String, extraArguments: [String] = []) throws -> IngestProcess {
         var arguments = [
             "ingest", "--bootstrap-servers", broker.bootstrapServers, "--data-dir", dataDirectory,
             "--config", PackagePaths.root + "/config/cross-sell.yaml",
@@ -97,6 +97,7 @@ struct IngestProcess: Sendable {
         for (key, value) in IngestBroker.ingestProperties.sorted(by: { $0.key < $1.key }) {
             arguments += ["-X", "\(key)=\(value)"]
         }
+        arguments += extraArguments
         let child = try ChildProcess(
             executable: try PackagePaths.xsell(), arguments: arguments, outputPath: dataDirectory + "/ingest.out")
         return IngestProcess(child: child, dataDirectory: dataDirectory)
