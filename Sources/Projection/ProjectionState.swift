@@ -30,6 +30,8 @@ public struct ProjectionState: Sendable {
     var learners: [String: OfferLearner]
     var experiments: [ExperimentKey: ArmCounts] = [:]
     var pending = PendingQueue()
+    /// Logged decisions by the request they answered (idempotent requests).
+    var requests = RequestIndex()
 
     /// An empty projection for `config`.
     public init(config: XSellConfig) {
@@ -95,6 +97,7 @@ public struct ProjectionState: Sendable {
         let cutoff = dayStart - settings.horizonMillis
         guard cutoff != cutoffMillis else { return false }
         cutoffMillis = cutoff
+        requests.prune(dayStart: dayStart)
         let w = settings.windowMillis
         for i in customers.values.indices { customers.values[i].prune(cutoffMillis: cutoff, windowMillis: w) }
         let keep = exampleFloor
@@ -132,6 +135,7 @@ public struct ProjectionState: Sendable {
 
     private mutating func applyDecision(_ d: DecisionEvent) {
         let at = d.occurredAt.millisecondsSinceEpoch
+        requests.insert(d, dayStart: cutoffMillis.map { $0 + settings.horizonMillis })
         guard acceptsLearning(at: at) else { return }
         var record = customers.removeValue(forKey: d.customerId) ?? CustomerRecord(customerId: d.customerId)
         defer { customers[d.customerId] = record }
