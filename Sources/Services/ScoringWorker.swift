@@ -79,7 +79,7 @@ public final class ScoringWorker: Service, Sendable {
     private func storeOffset(for message: KafkaMessage) throws {
         do {
             try consumer.storeOffset(for: message)
-        } catch let error as KafkaError where !consumer.isClosed && !consumer.assignment.contains(message.topicPartition) {
+        } catch let error as KafkaError where error.code == .state && !consumer.isClosed {
             logger.info("offset of \(message.topicPartition)@\(message.offset) not stored, partition revoked: \(error)")
         }
     }
