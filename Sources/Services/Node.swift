@@ -46,13 +46,13 @@ public struct NodeSettings: Sendable {
     public static var defaultInstanceId: String { ProcessInfo.processInfo.hostName }
 
     /// Group defaults of both roles (under `-X`): static membership keyed by the instance
-    /// (`group.instance.id` = `<group>-<instanceId>`), so a restarted replica takes its
+    /// (`group.instance.id` = `xsell-<role>-<instanceId>`), so a restarted replica takes its
     /// partitions back at once without a rebalance; and a 6 s session (heartbeat every
     /// second), so a killed replica's partitions move to the others within ~10 s. A poll
     /// interval of 10 s bounds how long a rebalance waits for a member that stopped polling.
-    func groupDefaults(group: String) -> [String: String] {
+    func groupDefaults(role: String) -> [String: String] {
         [
-            "group.instance.id": group + "-" + instanceId,
+            "group.instance.id": "xsell-\(role)-\(instanceId)",
             "session.timeout.ms": "6000",
             "heartbeat.interval.ms": "1000",
             "max.poll.interval.ms": "10000",
@@ -95,7 +95,7 @@ public final class Node: Sendable {
                 logger.log(level: event.rule == .missingIndex ? .info : .warning, "event log recovery: \(event)")
             }
             let consumer = try KafkaConsumer(configuration: settings.clientConfiguration(
-                defaults: settings.groupDefaults(group: settings.ingestGroup).merging(["fetch.wait.max.ms": "5"]) { a, _ in a },
+                defaults: settings.groupDefaults(role: "ingest").merging(["fetch.wait.max.ms": "5"]) { a, _ in a },
                 group: settings.ingestGroup))
             try consumer.subscribe(topics: Ingestor.topics)
             let producer = try KafkaProducer(configuration: settings.kafka)
@@ -117,7 +117,7 @@ public final class Node: Sendable {
                 config: settings.config, reader: reader, snapshotDirectory: settings.snapshotDirectory, logger: logger)
             let consumer = try KafkaConsumer(
                 configuration: settings.clientConfiguration(
-                    defaults: settings.groupDefaults(group: settings.serveGroup)
+                    defaults: settings.groupDefaults(role: "serve")
                         .merging(KafkaConfiguration.lowLatencyConsumerProperties) { a, _ in a },
                     group: settings.serveGroup))
             try consumer.subscribe(topics: [XSellTopic.requested.rawValue])

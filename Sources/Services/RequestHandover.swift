@@ -108,7 +108,8 @@ final class RequestHandover: Sendable {
                     if committed >= high { break }
                     if clock.now - lastNotice >= .seconds(5) {
                         lastNotice = clock.now
-                        logger.notice("request partition \(partition) waits for ingest to reach \(decisions)@\(high) (at \(committed))")
+                        logger.notice(
+                            "request partition \(partition) waits for this replica's ingest group to commit \(decisions)@\(high) (at \(committed)); is `xsell ingest` running with the same --instance-id?")
                     }
                     try await Task.sleep(for: .milliseconds(20))  // another process's commit: nothing to await
                 }
