@@ -71,7 +71,13 @@ public final class ScoringWorker: Service, Sendable {
         }
         try await older?.value
         try await delivering?.value
-        try await consumer.commit()
+        do {
+            try await consumer.commit()
+        } catch let error as KafkaError where !error.isFatal {
+            // A rebalance in progress (replicas restarting) refuses it: the requests are read
+            // again by the partition's next owner and answered from the log.
+            logger.notice("final commit of request offsets refused: \(error)")
+        }
     }
 
     /// Stores the offset of an answered request; a partition revoked meanwhile is skipped (its

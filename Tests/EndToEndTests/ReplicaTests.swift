@@ -71,7 +71,10 @@ struct ReplicaTests {
                 LogFiles.count(cluster.dataDirectory(id) + "/log") >= total
             }
         }
-        for id in replicas { #expect(try await cluster.stop(id) == ChildProcess.Exit(status: 0, bySignal: false)) }
+        for id in replicas {
+            let exit = try await cluster.stop(id)
+            #expect(exit == ChildProcess.Exit(status: 0, bySignal: false), "\(id): \(exit)\n\(cluster.output(id).suffix(3000))")
+        }
         var digests: [String: String] = [:]
         for id in replicas {
             #expect(LogFiles.count(cluster.dataDirectory(id) + "/log") == total, "replica \(id) logged more than once")
@@ -125,7 +128,8 @@ struct ReplicaTests {
             let sent = 540
             let sending = Task { try await stream.send(count: sent, perSecond: 30, customers: customers, label: cluster.context.label) }
             for id in replicas {
-                #expect(try await cluster.stop(id) == ChildProcess.Exit(status: 0, bySignal: false))
+                let exit = try await cluster.stop(id)
+                #expect(exit == ChildProcess.Exit(status: 0, bySignal: false), "\(id): \(exit)\n\(cluster.output(id).suffix(3000))")
                 try await cluster.start(id)
             }
             try await sending.value
