@@ -141,6 +141,23 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
+    /// The offsets this consumer's `group.id` has committed for `partitions`, asked of the
+    /// group coordinator (no group join: any consumer with that `group.id` can ask). A
+    /// partition without a committed offset is absent from the result.
+    public func committedOffsets(_ partitions: [TopicPartition], timeout: Duration = .seconds(10)) async throws
+        -> [TopicPartition: Int64]
+    {
+        try await runOnWorker { rk in
+            try PartitionList.with(partitions.map { ($0, Int64(-1001)) }) { list in  // RD_KAFKA_OFFSET_INVALID
+                try KafkaError.check(rd_kafka_committed(rk, list, Int32(timeout.milliseconds)), "committed offsets")
+                try PartitionList.check(list, "committed offsets")
+                var offsets: [TopicPartition: Int64] = [:]
+                for entry in PartitionList.read(list) where entry.offset >= 0 { offsets[entry.partition] = entry.offset }
+                return offsets
+            }
+        }
+    }
+
     /// Stops fetching `partitions`; buffered messages of them are dropped and re-fetched on resume.
     public func pause(_ partitions: [TopicPartition]) throws {
         try withPartitions(partitions, "pause", rd_kafka_pause_partitions)

@@ -32,6 +32,8 @@ public struct ProjectionState: Sendable {
     var learners: [String: OfferLearner]
     var experiments: [ExperimentKey: ArmCounts] = [:]
     var pending = PendingQueue()
+    /// Logged decisions by the request they answered (idempotent requests).
+    var requests = RequestIndex()
 
     /// An empty projection for `config`.
     public init(config: XSellConfig) {
@@ -103,6 +105,7 @@ public struct ProjectionState: Sendable {
         let cutoff = dayStart - settings.horizonMillis
         guard cutoff != cutoffMillis else { return }
         cutoffMillis = cutoff
+        requests.prune(dayStart: dayStart)
         let keep = exampleFloor
         for i in learners.values.indices { learners.values[i].prune(olderThan: keep) }
     }
@@ -152,6 +155,7 @@ public struct ProjectionState: Sendable {
 
     private mutating func applyDecision(_ d: DecisionEvent) {
         let at = d.occurredAt.millisecondsSinceEpoch
+        requests.insert(d, dayStart: cutoffMillis.map { $0 + settings.horizonMillis })
         guard acceptsLearning(at: at) else { return }
         var record = takeRecord(d.customerId)
         defer { customers[d.customerId] = record }

@@ -31,6 +31,9 @@ enum SnapshotPayload {
             w.string(p.offerId)
             w.string(p.customerId)
         }
+        let requestIds = s.requests.decisions.keys.sorted()
+        w.int(requestIds.count)
+        for id in requestIds { w.blob(DomainEvent.decision(s.requests.decisions[id]!).binaryEncoded()) }
         return w.bytes
     }
 
@@ -58,6 +61,12 @@ enum SnapshotPayload {
                 windowEnd: try r.i64(), at: try r.i64(), decisionId: try r.string(), offerId: try r.string(),
                 customerId: try r.string())
         })
+        for _ in 0..<(try r.count()) {
+            guard case .decision(let d)? = try? DomainEvent(binary: try r.blob()) else {
+                throw .malformed("request index entry")
+            }
+            s.requests.insert(d, dayStart: nil)
+        }
         guard r.offset == payloadEnd else { throw .malformed("trailing bytes after the payload") }
         return s
     }

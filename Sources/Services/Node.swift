@@ -17,21 +17,48 @@ public struct NodeSettings: Sendable {
     public var dataDirectory: String
     /// Which roles this process plays.
     public var roles: Roles
-    /// Consumer group of ingest.
-    public var ingestGroup = "xsell-ingest"
-    /// Consumer group of the scoring worker.
+    /// This replica's name among the replicas on one Kafka cluster (docs/scaling.md): it names
+    /// the ingest group and both static group memberships.
+    public var instanceId: String
+    /// Consumer group of ingest: one per replica (`xsell-ingest-<instanceId>`), so every
+    /// replica ingests every event partition into its own log.
+    public var ingestGroup: String
+    /// Consumer group of the scoring worker, shared by all replicas so that Kafka balances the
+    /// request partitions across them and moves a dead replica's partitions to the others.
     public var serveGroup = "xsell-serve"
     /// Ingest tunables.
     public var ingest = IngestOptions()
     /// Scoring worker tunables (reply topic policy, request limits).
     public var serve = ServeOptions()
 
-    /// Settings with the default group names.
-    public init(kafka: KafkaConfiguration, config: XSellConfig, dataDirectory: String, roles: Roles) {
+    /// Settings with the default group names for `instanceId`.
+    public init(
+        kafka: KafkaConfiguration, config: XSellConfig, dataDirectory: String, roles: Roles,
+        instanceId: String = NodeSettings.defaultInstanceId
+    ) {
         self.kafka = kafka
         self.config = config
         self.dataDirectory = dataDirectory
         self.roles = roles
+        self.instanceId = instanceId
+        self.ingestGroup = "xsell-ingest-" + instanceId
+    }
+
+    /// The instance id when none is given: the host name.
+    public static var defaultInstanceId: String { ProcessInfo.processInfo.hostName }
+
+    /// Group defaults of both roles (under `-X`): static membership keyed by the instance
+    /// (`group.instance.id` = `xsell-<role>-<instanceId>`), so a restarted replica takes its
+    /// partitions back at once without a rebalance; and a 6 s session (heartbeat every
+    /// second), so a killed replica's partitions move to the others within ~10 s. A poll
+    /// interval of 10 s bounds how long a rebalance waits for a member that stopped polling.
+    func groupDefaults(role: String) -> [String: String] {
+        [
+            "group.instance.id": "xsell-\(role)-\(instanceId)",
+            "session.timeout.ms": "6000",
+            "heartbeat.interval.ms": "1000",
+            "max.poll.interval.ms": "10000",
+        ]
     }
 
     /// A client configuration: role `defaults` under the user's properties (`-X` wins), and the
@@ -70,7 +97,8 @@ public final class Node: Sendable {
                 logger.log(level: event.rule == .missingIndex ? .info : .warning, "event log recovery: \(event)")
             }
             let consumer = try KafkaConsumer(configuration: settings.clientConfiguration(
-                defaults: ["fetch.wait.max.ms": "5"], group: settings.ingestGroup))
+                defaults: settings.groupDefaults(role: "ingest").merging(["fetch.wait.max.ms": "5"]) { a, _ in a },
+                group: settings.ingestGroup))
             try consumer.subscribe(topics: Ingestor.topics)
             let producer = try KafkaProducer(configuration: settings.kafka)
             services.append(Ingestor(
@@ -92,16 +120,23 @@ public final class Node: Sendable {
                 config: settings.config, reader: reader, snapshotDirectory: settings.snapshotDirectory, logger: logger)
             let consumer = try KafkaConsumer(
                 configuration: settings.clientConfiguration(
-                    defaults: KafkaConfiguration.lowLatencyConsumerProperties, group: settings.serveGroup))
+                    defaults: settings.groupDefaults(role: "serve")
+                        .merging(KafkaConfiguration.lowLatencyConsumerProperties) { a, _ in a },
+                    group: settings.serveGroup))
             try consumer.subscribe(topics: [XSellTopic.requested.rawValue])
+            // Asks for watermarks and this replica's ingest commits; never joins a group.
+            var progressConfiguration = settings.clientConfiguration(defaults: [:], group: settings.ingestGroup)
+            progressConfiguration["group.instance.id"] = nil
+            let ingestProgress = try KafkaConsumer(configuration: progressConfiguration)
             let producer = try KafkaProducer(
                 configuration: settings.clientConfiguration(defaults: KafkaConfiguration.lowLatencyProducerProperties))
             services.append(projection)
             services.append(ScoringWorker(
-                consumer: consumer, producer: producer, projection: projection, config: settings.config,
-                options: settings.serve, logger: logger))
+                consumer: consumer, ingestProgress: ingestProgress, producer: producer, projection: projection,
+                config: settings.config, options: settings.serve, logger: logger))
             closers.append {
                 try? await consumer.close()
+                try? await ingestProgress.close()
                 try? await producer.close()
             }
             self.projection = projection

@@ -74,7 +74,13 @@ public final class ProjectionRunner: Service, Sendable {
             }
         }
         try await writeSnapshot()
+        let (position, digest) = state.withLock { ($0.nextPosition, $0.stateDigest) }
+        logger.notice("projection stopped at position \(position), state digest \(Reports.hex(digest))")
     }
+
+    /// FNV-1a 64 of the settled state, as `xsell replay` prints it: replicas that folded the
+    /// same events report the same digest.
+    public var stateDigest: UInt64 { state.withLock { $0.stateDigest } }
 
     /// The log position up to which the projection has folded.
     public var applied: UInt64 { progress.withLock { $0.applied } }

@@ -27,14 +27,19 @@ public final class ScoringWorker: Service, Sendable {
     /// not a contact, in the projection (SPEC §3) and so not in the overlay either.
     private let explicitImpressionChannels: Set<String>
     private let pending = PendingContacts()
+    private let answered = AnsweredRequests()
+    private let handover: RequestHandover
     private let logger: Logger
 
     /// A worker; `consumer` must already be subscribed to `recommendation.requested.v1`.
+    /// `ingestProgress` has this replica's ingest group as `group.id` (see ``RequestHandover``).
     public init(
-        consumer: KafkaConsumer, producer: KafkaProducer, projection: ProjectionRunner, config: XSellConfig,
-        options: ServeOptions = ServeOptions(), logger: Logger
+        consumer: KafkaConsumer, ingestProgress: KafkaConsumer, producer: KafkaProducer, projection: ProjectionRunner,
+        config: XSellConfig, options: ServeOptions = ServeOptions(), logger: Logger
     ) {
         self.consumer = consumer
+        self.handover = RequestHandover(
+            consumer: consumer, ingestProgress: ingestProgress, projection: projection, logger: logger)
         self.producer = producer
         self.projection = projection
         self.engine = DecisionEngine(config: config)
@@ -48,12 +53,14 @@ public final class ScoringWorker: Service, Sendable {
     ///
     /// Batches are pipelined: while one batch's replies and events are being delivered, the
     /// next is polled and decided (at most two batches in flight). Offsets are stored in batch
-    /// order, each only once its batch is delivered.
+    /// order, each only once its batch is delivered. A newly assigned partition is answered
+    /// only once its handover is complete (``RequestHandover``).
     public func run() async throws {
         var delivering: Task<Void, Never>?
         var older: Task<Void, Never>?
+        defer { handover.stop() }
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            let requests = try await consumer.poll(maxMessages: 256, timeout: .milliseconds(50))
+            let requests = handover.admit(try await consumer.poll(maxMessages: 256, timeout: .milliseconds(50)))
             if requests.isEmpty { continue }
             let batch = try await decide(requests)
             await older?.value
@@ -87,6 +94,7 @@ public final class ScoringWorker: Service, Sendable {
     /// in the log (read-your-writes of ingested events).
     func decide(_ requests: [KafkaMessage]) async throws -> DecidedBatch {
         try await projection.catchUp()
+        projection.withState { state in answered.forget { state.loggedDecision(requestId: $0) != nil } }
         let now = WallClock.now()
         return DecidedBatch(answers: requests.map { handle($0, now: now) })
     }
@@ -150,6 +158,9 @@ public final class ScoringWorker: Service, Sendable {
             logger.notice("bad request at \(message.topicPartition)@\(message.offset): \(refused)")
             return refusal(of: message, code: .badRequest, deadLetterCode: ReplyErrorCode.badRequest.rawValue, reason: refused)
         }
+        if let response = answeredBefore(request) {
+            return Answer(reply: reply(.response(response), to: request.replyTopic, key: message.key), records: [])
+        }
         let view = projection.view(customerId: request.customerId)
         let ids = DecisionIdentifiers(
             recommendationId: UUID().uuidString.lowercased(), interactionId: UUID().uuidString.lowercased(),
@@ -158,7 +169,8 @@ public final class ScoringWorker: Service, Sendable {
         let outcome = engine.decide(request: request, view: view, now: now, ids: ids, pendingContacts: contacts)
         let replyMessage = reply(outcome.reply(requestId: request.requestId), to: request.replyTopic, key: message.key)
         switch outcome {
-        case .decided(_, let event, let newContacts):
+        case .decided(let response, let event, let newContacts):
+            answered.add(response, at: now)
             pending.add(
                 newContacts.filter { !explicitImpressionChannels.contains($0.channel) }, for: request.customerId, at: now)
             let decision = OutgoingMessage(
@@ -170,6 +182,15 @@ public final class ScoringWorker: Service, Sendable {
                 request: message, reply: replyMessage,
                 records: [deadLetter(for: message, code: error.code.rawValue, reason: error.message)])
         }
+    }
+
+    /// The response of a request that was decided before: by this worker and not yet folded
+    /// (the exact response), or in the log (rebuilt from its `decision.made.v1`).
+    private func answeredBefore(_ request: RecommendationRequest) -> RecommendationResponse? {
+        if let response = answered.response(to: request.requestId) { return response }
+        guard let logged = projection.withState({ $0.loggedDecision(requestId: request.requestId) }) else { return nil }
+        logger.info("request \(request.requestId) was answered before (recommendation \(logged.recommendationId)); replying from the log")
+        return engine.reply(to: request, from: logged)
     }
 
     /// A request refused before any decision: its dead letter, and an error reply when a
@@ -225,6 +246,33 @@ final class PendingContacts: Sendable {
             var list = all[customerId, default: []].filter { $0.at.millisecondsSinceEpoch >= horizon }
             list.append(contentsOf: contacts)
             all[customerId] = list
+        }
+    }
+}
+
+/// The responses of this worker's decisions that the projection has not folded yet, by
+/// request id: a request delivered again meanwhile gets the same response, not a new decision.
+/// Entries leave once the projection's request index holds them, or after an hour.
+final class AnsweredRequests: Sendable {
+    private static let maximumAge: Int64 = 3_600_000
+    private let byRequest = Mutex<[String: (response: RecommendationResponse, at: Int64)]>([:])
+
+    /// The response this worker gave to `requestId`, if it is still held.
+    func response(to requestId: String) -> RecommendationResponse? {
+        byRequest.withLock { $0[requestId]?.response }
+    }
+
+    /// Records the response of a decision made at `now`.
+    func add(_ response: RecommendationResponse, at now: Timestamp) {
+        byRequest.withLock { $0[response.requestId] = (response, now.millisecondsSinceEpoch) }
+    }
+
+    /// Drops the entries `isFolded` says the projection holds, and those older than an hour.
+    func forget(where isFolded: (String) -> Bool) {
+        byRequest.withLock { all in
+            guard !all.isEmpty else { return }
+            let horizon = (all.values.map(\.at).max() ?? 0) - Self.maximumAge
+            all = all.filter { !isFolded($0.key) && $0.value.at >= horizon }
         }
     }
 }

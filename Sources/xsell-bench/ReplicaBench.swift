@@ -1,0 +1,201 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import ArgumentParser
+import Foundation
+import KafkaClient
+import Services
+import Synchronization
+import XSellCore
+
+/// `xsell-bench replicas`: requests/s and latency with 1, 2 and 3 `xsell run` replica processes
+/// on one embedded broker, and the failover gap when one of them is killed with SIGKILL.
+struct ReplicaBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replicas",
+        abstract: "Closed-loop requests/s and p50/p99 with 1, 2 and 3 replicas; failover gap after kill -9.")
+
+    @Option(help: "The decisioning configuration.") var config = "config/cross-sell.yaml"
+    @Option(help: "Directory of topic specs.") var topics = "topics"
+    @Option(help: "The xsell executable (default: next to this one).") var xsell: String?
+    @Option(name: .customLong("replicas"), help: "Replica counts to measure (repeatable).") var counts: [Int] = [1, 2, 3]
+    @Option(help: "Requests in flight (closed loop).") var concurrency = 32
+    @Option(help: "Seconds of load per replica count.") var seconds = 8
+    @Option(help: "Distinct customers (over 6 partitions).") var customers = 60
+
+    func run() async throws {
+        let executable = xsell ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("xsell").path
+        print("| replicas | requests | requests/s | p50 ms | p99 ms | ratio to 1 replica | failover gap (kill → last moved partition answers) |")
+        print("|---|---|---|---|---|---|---|")
+        var baseline: Double?
+        for count in counts {
+            let run = try await ReplicaBenchRun.start(
+                replicas: count, executable: executable, config: config, topics: topics, customers: customers)
+            do {
+                let load = try await run.closedLoop(concurrency: concurrency, seconds: seconds)
+                let rate = Double(load.latencies.count) / load.elapsed.benchSeconds
+                baseline = baseline ?? rate
+                let gap = count > 1 ? try await run.failoverGap() : nil
+                let ratio = String(format: "%.2f", rate / (baseline ?? rate))
+                print("| \(count) | \(load.latencies.count) | \(Int(rate)) | "
+                    + String(format: "%.1f | %.1f", percentileMilliseconds(load.latencies, 0.5), percentileMilliseconds(load.latencies, 0.99))
+                    + " | \(ratio) | " + (gap.map { String(format: "%.1f s", $0.benchSeconds) } ?? "—") + " |")
+            } catch {
+                await run.stop()
+                throw error
+            }
+            await run.stop()
+        }
+    }
+}
+
+/// One measurement: a fresh embedded broker, `replicas` processes with their own data
+/// directories, a recommendation client, and the customers' profiles ingested by every replica.
+final class ReplicaBenchRun: Sendable {
+    private let broker: EmbeddedBroker
+    private let directory: String
+    private let children: Mutex<[Int: Process]>
+    private let client: RecommendationClient
+    private let customerIds: [String]
+
+    private init(broker: EmbeddedBroker, directory: String, children: [Int: Process], client: RecommendationClient, customerIds: [String]) {
+        self.broker = broker
+        self.directory = directory
+        self.children = Mutex(children)
+        self.client = client
+        self.customerIds = customerIds
+    }
+
+    static func start(replicas: Int, executable: String, config: String, topics: String, customers: Int) async throws
+        -> ReplicaBenchRun
+    {
+        let broker = try EmbeddedBroker(brokerCount: 1)
+        try TopicSetup.create(try TopicSpec.loadAll(directory: topics), partitions: 6, broker: broker)
+        let directory = FileManager.default.temporaryDirectory.path + "/xsell-bench-replicas-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var children: [Int: Process] = [:]
+        for index in 1...replicas {
+            children[index] = try launch(index, executable: executable, broker: broker, config: config, directory: directory)
+        }
+        let client = try RecommendationClient(kafka: KafkaConfiguration(bootstrapServers: broker.bootstrapServers))
+        try await client.start()
+        let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: broker.bootstrapServers))
+        let ids = (0..<customers).map { "bench-replica-\($0)" }
+        let tutorialProfile = try String(contentsOfFile: topics + "/examples/tutorial-customers.jsonl", encoding: .utf8)
+            .split(separator: "\n").first { $0.contains(#""customerId":"cust_42""#) }.map(String.init) ?? ""
+        for id in ids {
+            let profile = tutorialProfile.replacingOccurrences(of: "cust_42", with: id)
+            _ = try await producer.send(OutgoingMessage(
+                topic: XSellTopic.profile.rawValue, key: Array(id.utf8), value: Array(profile.utf8)))
+        }
+        try await producer.close()
+        let run = ReplicaBenchRun(broker: broker, directory: directory, children: children, client: client, customerIds: ids)
+        // Warm-up: one answered request per customer means every replica joined and every
+        // request partition is handed over.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for id in ids { group.addTask { _ = try await run.request(id, timeout: .seconds(90)) } }
+            try await group.waitForAll()
+        }
+        return run
+    }
+
+    private static func launch(_ index: Int, executable: String, broker: EmbeddedBroker, config: String, directory: String) throws
+        -> Process
+    {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = [
+            "run", "--bootstrap-servers", broker.bootstrapServers, "--data-dir", directory + "/r\(index)",
+            "--instance-id", "bench-r\(index)", "--config", config, "-X", "log_level=3",
+        ]
+        let output = directory + "/r\(index).out"
+        _ = FileManager.default.createFile(atPath: output, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        return process
+    }
+
+    private func request(_ customerId: String, timeout: Duration = .seconds(30)) async throws -> RecommendationReply {
+        try await client.recommend(
+            RecommendationRequest(
+                requestId: "bench-\(UUID().uuidString.lowercased())", customerId: customerId, channel: "in_app",
+                decisionFlowKey: "cross-sell", limit: 1, explain: false, attributes: nil, replyTo: nil),
+            timeout: timeout)
+    }
+
+    /// `concurrency` request loops over the customers for `seconds`.
+    func closedLoop(concurrency: Int, seconds: Int) async throws -> (latencies: [Duration], elapsed: Duration) {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let end = start + .seconds(seconds)
+        let latencies = try await withThrowingTaskGroup(of: [Duration].self) { group in
+            for worker in 0..<concurrency {
+                group.addTask { [self] in
+                    var samples: [Duration] = []
+                    var i = worker
+                    while clock.now < end {
+                        let sent = clock.now
+                        _ = try await request(customerIds[i % customerIds.count])
+                        samples.append(clock.now - sent)
+                        i += concurrency
+                    }
+                    return samples
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        return (latencies, clock.now - start)
+    }
+
+    /// Kills the last replica with SIGKILL while requests for every customer keep coming (one
+    /// every 10 ms), and returns the time from the kill until every customer's requests are
+    /// answered again: the failover of the moved partitions (session timeout, rebalance,
+    /// handover).
+    func failoverGap() async throws -> Duration {
+        guard let victim = children.withLock({ $0.max { $0.key < $1.key }?.value }) else { return .zero }
+        let clock = ContinuousClock()
+        let killed = clock.now
+        kill(victim.processIdentifier, SIGKILL)
+        let firstAnswer = FirstAnswers()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var i = 0
+            while firstAnswer.times.withLock({ $0.count }) < customerIds.count {
+                guard clock.now - killed < .seconds(60) else { throw ValidationError("no failover within 60 s") }
+                let id = customerIds[i % customerIds.count]
+                i += 1
+                if firstAnswer.times.withLock({ $0[id] }) == nil {
+                    group.addTask { [self] in
+                        _ = try await request(id, timeout: .seconds(60))
+                        let now = clock.now
+                        firstAnswer.times.withLock { if $0[id] == nil { $0[id] = now } }
+                    }
+                }
+                try await Task.sleep(for: .milliseconds(10))  // the send schedule
+            }
+            group.cancelAll()
+        }
+        return (firstAnswer.times.withLock { $0.values.max() } ?? killed) - killed
+    }
+
+    /// Stops the replicas (SIGTERM, then waits), the client and the broker; removes the data.
+    func stop() async {
+        try? await client.close()
+        let running = children.withLock { Array($0.values) }.filter(\.isRunning)
+        for process in running { process.terminate() }
+        for process in running {
+            while process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }  // another process's exit
+        }
+        broker.shutdown()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
+
+/// When each customer's first request after the kill was answered.
+private final class FirstAnswers: Sendable {
+    let times = Mutex<[String: ContinuousClock.Instant]>([:])
+}
