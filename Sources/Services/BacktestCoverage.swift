@@ -21,6 +21,8 @@ public enum BacktestCoverage {
         case random
         /// Offer chosen with probabilities that depend on the customer's features.
         case confounded
+        /// The synthetic bank's offline history (``simulatorRun(tutorial:seed:exposures:)``).
+        case simulator
     }
 
     /// The true probabilities of the world.
@@ -102,8 +104,8 @@ public enum BacktestCoverage {
             """, path: "<backtest-coverage:\(candidate)>")
     }
 
-    /// A seed's log: profiles on day 0, `decisions` decisions over 50 days, their conversions,
-    /// and a last profile on day 100 that closes every attribution window.
+    /// A seed's log: profiles on day 0, `decisions` decisions over 100 days, their conversions,
+    /// and a last profile on day 150 that closes every attribution window.
     public static func log(design: Design, seed: UInt64, decisions: Int) -> [DomainEvent] {
         var random = SimulationRandom(seed: seed &* 0x9E37_79B9 &+ (design == .random ? 1 : 2))
         let day = Timestamp.millisecondsPerDay
@@ -115,7 +117,7 @@ public enum BacktestCoverage {
                 "tenureMonths": .integer(Int64(tenure)), "hasSavings": .boolean(false), "hasCreditCard": .boolean(false),
             ]
             timed.append((0, .profile(ProfileEvent(eventId: "p-\(id)", customerId: id, occurredAt: at(0), attributes: features))))
-            let t = day + Int64(i) * 50 * day / Int64(decisions)
+            let t = day + Int64(i) * 100 * day / Int64(decisions)
             let control = random.bernoulli(holdoutShare)
             let q = design == .random ? 0.5 : (tenure >= 15 ? 0.8 : 0.2)
             let shown = control ? nil : (random.bernoulli(q) ? savings : card)
@@ -135,36 +137,25 @@ public enum BacktestCoverage {
                     outcome: .conversion))))
             }
         }
-        timed.append((100 * day, .profile(ProfileEvent(eventId: "tick", customerId: "clock", occurredAt: at(100 * day), attributes: [:]))))
+        timed.append((150 * day, .profile(ProfileEvent(eventId: "tick", customerId: "clock", occurredAt: at(150 * day), attributes: [:]))))
         return timed.enumerated().sorted { ($0.element.0, $0.offset) < ($1.element.0, $1.offset) }.map(\.element.1)
     }
+
+    /// The decisions evaluated: from day 45 on, when the projection's learners (the DR direct
+    /// model) have labelled data, as a backtest of the recent past would be run.
+    public static let evaluatedFrom = Timestamp(millisecondsSinceEpoch: 1_714_521_600_000 + 45 * Timestamp.millisecondsPerDay)
 
     /// Backtests `candidates` on one seed's log and returns each candidate's estimates with its
     /// true value on the evaluated decisions.
     public static func run(design: Design, seed: UInt64, decisions: Int, candidates: [String]) throws -> [Run] {
-        let events = log(design: design, seed: seed, decisions: decisions)
         let policies = try candidates.map { (name: $0, config: try config(candidate: $0)) }
-        var incremental = [Double](repeating: 0, count: candidates.count)
-        var conversions = incremental
-        var evaluated = 0
-        let report = try BacktestEvaluation.run(policies: policies, observe: { d, picks in
-            evaluated += 1
-            guard case .integer(let tenure)? = d.features?["tenureMonths"] else { return }
-            for (p, offers) in picks.enumerated() {
-                for o in offers {
-                    let tau = Truth.tau(o, tenure: Int(tenure))
-                    incremental[p] += tau
-                    conversions[p] += tau + Truth.muControl(o, tenure: Int(tenure))
-                }
-            }
-        }) { body in
-            for (position, event) in events.enumerated() { try body(event, UInt64(position)) }
-        }
-        precondition(report.evaluated == evaluated, "every decision's window is closed by day 100")
-        let n = Double(max(evaluated, 1))
-        return report.policies.enumerated().map { p, result in
-            Run(design: design, seed: seed, candidate: result.name, trueIncremental: incremental[p] / n * 1_000,
-                trueConversions: conversions[p] / n * 1_000, evaluation: result.evaluation)
+        return try runs(
+            design: design, seed: seed, policies: policies, window: BacktestEvaluation.Window(from: evaluatedFrom),
+            events: log(design: design, seed: seed, decisions: decisions)
+        ) { d, offer in
+            guard case .integer(let tenure)? = d.features?["tenureMonths"] else { return (0, 0) }
+            let tau = Truth.tau(offer, tenure: Int(tenure))
+            return (tau, tau + Truth.muControl(offer, tenure: Int(tenure)))
         }
     }
 }

@@ -23,7 +23,8 @@ import XSellCore
 /// conversion labels at most one decision. Exposures are the shown offers of every decision and,
 /// for control decisions, the eligible candidates and every offer a policy picked there. Decisions
 /// whose window is still open at the log's clock are not evaluated. The direct model of the doubly
-/// robust estimator is the projection's μ_T/μ_C for the decision's features at that position.
+/// robust estimator is the projection's μ_T/μ_C for the decision's features at that position,
+/// where the offer's learner has its minimum sample sizes (elsewhere 0: DR is then IPS).
 public enum BacktestEvaluation {
     /// Which decisions to evaluate (by event time, bounds included).
     public struct Window: Sendable {
@@ -174,7 +175,9 @@ public enum BacktestEvaluation {
         let encoded = view.encode(d.features ?? event.features ?? [:])
         return event.decisions.map { entry in
             let estimate = view.estimate(offerId: entry.offerId, encoded: encoded)
-            return Pick(offerId: entry.offerId, muTreated: estimate?.uplift.muTreated ?? 0, muControl: estimate?.uplift.muControl ?? 0)
+            // A learner below its minimum sample sizes is no direct model (DR = IPS for the pick).
+            guard let uplift = estimate?.uplift, uplift.status == .ok else { return Pick(offerId: entry.offerId, muTreated: 0, muControl: 0) }
+            return Pick(offerId: entry.offerId, muTreated: uplift.muTreated, muControl: uplift.muControl)
         }
     }
 
