@@ -46,6 +46,7 @@ extension DecisionEngine {
         var decisions: [ResponseDecision] = []
         var entries: [DecisionEntry] = []
         var contacts: [Contact] = []
+        let loggingPropensity = HoldoutAssignment(flow.experiment).share(of: arm)
         decisions.reserveCapacity(returned.count)
         entries.reserveCapacity(returned.count)
         for (position, candidate) in returned.enumerated() {
@@ -56,7 +57,7 @@ extension DecisionEngine {
                 rankingScores: explain ? Self.rankingScores(of: candidate, weights: weights) : nil))
             entries.append(DecisionEntry(
                 offerId: plan.offer.id, rank: position + 1, score: candidate.score,
-                propensity: candidate.estimate?.propensity.value, tau: candidate.estimate?.uplift.tau))
+                propensity: loggingPropensity, tau: candidate.estimate?.uplift.tau))
             if arm == .treatment {
                 contacts.append(Contact(eventId: ids.decisionEventId, offerId: plan.offer.id, channel: channel, at: now, kind: .decision))
             }
@@ -70,7 +71,8 @@ extension DecisionEngine {
             eventId: ids.decisionEventId, occurredAt: now, customerId: request.customerId,
             recommendationId: ids.recommendationId, interactionId: ids.interactionId, decisionFlowKey: flow.key,
             decisionFlowVersion: flow.version, channel: channel, arm: arm, candidates: eligibleOfferIds,
-            decisions: entries, features: customer.features, requestId: request.requestId)
+            decisions: entries, features: customer.features, requestId: request.requestId,
+            configFingerprint: configFingerprint)
         return .decided(response: response, event: event, contacts: contacts)
     }
 

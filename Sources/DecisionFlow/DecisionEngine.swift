@@ -44,6 +44,8 @@ public struct DecisionEngine: Sendable {
     let flows: [String: FlowPlan]
     let enricher: Enricher
     let contactPolicies: ContactPolicyStage
+    /// The fingerprint of the configuration, recorded in every decision event (audit trail).
+    public let configFingerprint: String?
 
     /// Compiles `config` (expected to be validated by `ConfigLoader`).
     public init(config: XSellConfig) {
@@ -68,6 +70,7 @@ public struct DecisionEngine: Sendable {
         self.flows = flows
         enricher = Enricher(schema: config.schema, channels: config.channels)
         contactPolicies = ContactPolicyStage(policies: config.contactPolicies)
+        configFingerprint = config.source?.fingerprint
     }
 
     /// Decides `request` for the customer seen through `view` at `now`.

@@ -48,6 +48,14 @@ public struct HoldoutAssignment: Sendable, Hashable {
         return Int(h % bucketCount)
     }
 
+    /// The probability that a customer lands in `arm`: what the worker logs as the propensity of
+    /// the offers it shows (its ranking is deterministic given the arm, so the arm is the only
+    /// random part of the logging policy).
+    public func share(of arm: ExperimentArm) -> Double {
+        let control = enabled ? min(max(holdoutPercent, 0), 100) / 100 : 0
+        return arm == .control ? control : 1 - control
+    }
+
     /// The customer's arm: control when the experiment is enabled and the bucket is below
     /// `holdoutPercent × 100`, treatment otherwise.
     public func arm(flowKey: String, customerId: String) -> ExperimentArm {

@@ -3,134 +3,210 @@ import Learning
 import Projection
 import XSellCore
 
-/// `xsell backtest`: replays the logged decisions with other configurations' decision flows,
-/// each asked at the decision's own point of the log (the projection folded up to the record
-/// before it, nothing later), and estimates what they would have earned.
+/// `xsell backtest`: an off-policy evaluation of candidate configurations on the logged decisions
+/// (docs/backtesting.md).
 ///
-/// Estimator (the "replay" method of Li et al. 2011, with the holdout as baseline): each policy
-/// names its top offer for every logged decision, treatment and control alike (the policy's own
-/// holdout is switched off for this). A *treated* decision counts when the policy's top offer
-/// is one the logged decision showed; its outcome is whether the customer converted that offer
-/// within the attribution window. A *control* decision counts when the policy's top offer was
-/// an eligible candidate; its outcome is the organic conversion of that offer. The difference
-/// of the two rates estimates the incremental conversions per contact of the policy's choices,
-/// scaled to the logged treated decisions. Control customers were randomised, so the control
-/// side is unbiased; the treated side is unbiased only when the logged choice was itself
-/// randomised among the eligible offers (as in the simulator's offline history) — with a
-/// deterministic logged ranking it favours policies that agree with it.
+/// One pass over the log folds the projection record by record; at every logged decision in the
+/// window, each policy's flow decides for the same customer, channel and flow from the state as of
+/// that log position (no look-ahead), with its own holdout switched off (a policy is judged by
+/// what it shows). Each offer it picks is matched with what the log observed:
 ///
-/// Simplifications: "converted" means any conversion of the offer by the customer within the
-/// attribution window after the decision (not the projection's latest-open-exposure rule);
-/// "as of the log position" includes events logged earlier with later event times (a
-/// conversion logged before its decision has already set the holding the policy sees).
+/// * the logged decision showed the offer: its outcome if shown, with the logged probability
+///   `decisions[].propensity` (the flow's observed treatment share when the producer logged none);
+/// * the logged decision was a randomised control that did not show it: its outcome if not shown,
+///   with the flow's observed control share as probability;
+/// * otherwise (treated, logged policy showed something else) nothing was observed; only the
+///   doubly robust estimator's direct model speaks for such picks, and many of them raise a warning.
+///
+/// Outcomes follow the projection's labelling rule (ADR 0003) over the whole log: a conversion
+/// labels the latest exposure of its customer × offer still open in the attribution window, so one
+/// conversion labels at most one decision. Exposures are the shown offers of every decision and,
+/// for control decisions, the eligible candidates and every offer a policy picked there. Decisions
+/// whose window is still open at the log's clock are not evaluated. The direct model of the doubly
+/// robust estimator is the projection's μ_T/μ_C for the decision's features at that position,
+/// where the offer's learner has its minimum sample sizes (elsewhere 0: DR is then IPS).
 public enum BacktestEvaluation {
-    /// One policy's result.
+    /// Which decisions to evaluate (by event time, bounds included).
+    public struct Window: Sendable {
+        /// First decision time evaluated.
+        public var from: Timestamp?
+        /// Last decision time evaluated.
+        public var until: Timestamp?
+
+        /// Creates a window.
+        public init(from: Timestamp? = nil, until: Timestamp? = nil) {
+            self.from = from
+            self.until = until
+        }
+
+        func contains(_ t: Timestamp) -> Bool { (from.map { t >= $0 } ?? true) && (until.map { t <= $0 } ?? true) }
+    }
+
+    /// How often a policy picked an offer on treated decisions, and how often the logged
+    /// decision showed it there.
+    public struct OfferOverlap: Sendable, Hashable {
+        /// The offer.
+        public var offerId: String
+        /// Picks on logged treated decisions.
+        public var treatedPicks: Int
+        /// Of those, picks the logged decision showed.
+        public var shown: Int
+        /// `shown / treatedPicks`.
+        public var shownShare: Double { treatedPicks > 0 ? Double(shown) / Double(treatedPicks) : 0 }
+    }
+
+    /// One policy's evaluation.
     public struct PolicyResult: Sendable {
         /// The policy's name (its configuration file).
         public var name: String
-        /// Converted treated decisions (a shown offer converted within the window) whose
-        /// policy slate, as long as the logged one, contains a converted offer.
-        public var showedConverted: Int
-        /// Matched treated (policy's top offer was shown) and control (it was eligible) decisions,
-        /// with their conversions of that offer: the rates, their difference and its CI.
-        public var statistics: ExperimentStatistics
-        /// The incremental conversions per contact times the logged treated decisions.
-        public var incrementalConversions: Double?
-        /// Its 95% CI.
-        public var incrementalInterval: ConfidenceInterval?
+        /// The estimates.
+        public var evaluation: OffPolicyEvaluation
+        /// Per offer it picked, in offer id order.
+        public var overlap: [OfferOverlap]
     }
 
-    /// The backtest of every policy over one log.
+    /// The backtest of the candidate (and baseline) over one log.
     public struct Report: Sendable {
-        /// Decisions replayed.
-        public var decisions: Int
-        /// Logged treated decisions that showed at least one offer.
-        public var treatedDecisions: Int
-        /// Of those, decisions where a shown offer converted within the attribution window.
-        public var convertedDecisions: Int
-        /// One result per policy, in the order given.
+        /// Decision events in the log.
+        public var loggedDecisions: Int
+        /// Decisions evaluated (in the window, attribution window closed).
+        public var evaluated: Int
+        /// Decisions in the window whose attribution window is still open at the log clock.
+        public var unlabelled: Int
+        /// Of the evaluated decisions, logged treatment and control ones.
+        public var treated: Int, control: Int
+        /// Conversions in the log, and how many of them labelled a logged exposure.
+        public var conversions: Int, attributedConversions: Int
+        /// The candidate, then the baseline if any.
         public var policies: [PolicyResult]
+        /// Candidate − baseline, paired per decision (nil without a baseline).
+        public var difference: [OffPolicyEstimator: [OffPolicyMetric: OffPolicyEstimate]]?
+        /// Overlap problems, one sentence each.
+        public var warnings: [String]
     }
 
-    /// Backtests `policies` (name, configuration) on the log in `directory`; the projection is
-    /// folded with the first policy's configuration.
+    /// A policy's picks are flagged when the logged policy showed an offer at fewer than this
+    /// share of the treated decisions where the policy picks it.
+    public static let overlapWarningShare = 0.05
+
+    /// Backtests `policies` (name, configuration; the first is the candidate, the second, if any,
+    /// the baseline) on the log in `directory`; the projection is folded with the candidate's
+    /// configuration.
     public static func run(
-        policies: [(name: String, config: XSellConfig)], directory: String, progress: (LogReplay.Progress) -> Void = { _ in }
+        policies: [(name: String, config: XSellConfig)], directory: String, window: Window = Window(),
+        progress: (LogReplay.Progress) -> Void = { _ in }
+    ) throws -> Report {
+        try run(policies: policies, window: window) { body in
+            try LogReplay.forEachEvent(directory: directory, progress: progress, body)
+        }
+    }
+
+    /// Backtests `policies` on the events `forEachEvent` hands over in log order with their
+    /// positions; `observe` sees every evaluated decision with each policy's picked offer ids
+    /// (the coverage study computes the true value of the picks from it).
+    public static func run(
+        policies: [(name: String, config: XSellConfig)], window: Window = Window(),
+        observe: (DecisionEvent, [[String]]) -> Void = { _, _ in },
+        forEachEvent: ((DomainEvent, UInt64) throws -> Void) throws -> Void
     ) throws -> Report {
         precondition(!policies.isEmpty, "no policy to backtest")
-        let window = Int64(max(policies[0].config.learning.attributionWindowDays, 1)) * Timestamp.millisecondsPerDay
-        var conversions: [String: [(offerId: String, at: Int64)]] = [:]
-        try LogReplay.forEachEvent(directory: directory) { event, _ in
-            if case .interaction(let i) = event, i.outcome == .conversion {
-                conversions[i.customerId, default: []].append((i.offerId, i.occurredAt.millisecondsSinceEpoch))
-            }
-        }
-        func converted(_ customerId: String, _ offerId: String, after t: Int64) -> Bool {
-            conversions[customerId]?.contains { $0.offerId == offerId && $0.at >= t && $0.at < t + window } ?? false
-        }
+        let config = policies[0].config
         let engines = policies.map { DecisionEngine(config: withoutHoldout($0.config)) }
-        var tallies = [Tally](repeating: Tally(), count: policies.count)
-        var report = Report(decisions: 0, treatedDecisions: 0, convertedDecisions: 0, policies: [])
-        var state = ProjectionState(config: policies[0].config)
-        try LogReplay.forEachEvent(directory: directory, progress: progress) { event, position in
+        var log = LoggedOutcomes()
+        var evaluated: [EvaluatedDecision] = []
+        var state = ProjectionState(config: config)
+        try forEachEvent { event, position in
             defer { state.apply(event, position: position) }
-            guard case .decision(let d) = event else { return }
-            let at = d.occurredAt.millisecondsSinceEpoch
-            let shown = Set(d.decisions.map(\.offerId))
-            let convertedShown = shown.filter { converted(d.customerId, $0, after: at) }
-            let treated = d.arm == .treatment && !shown.isEmpty
-            report.decisions += 1
-            report.treatedDecisions += treated ? 1 : 0
-            report.convertedDecisions += treated && !convertedShown.isEmpty ? 1 : 0
-            let view = state.view(customerId: d.customerId)
-            for (p, engine) in engines.enumerated() {
-                let request = RecommendationRequest(
-                    requestId: d.eventId, customerId: d.customerId, channel: d.channel, decisionFlowKey: d.decisionFlowKey,
-                    limit: max(shown.count, 1))
-                let ids = DecisionIdentifiers(recommendationId: d.recommendationId, interactionId: d.interactionId, decisionEventId: d.eventId)
-                guard case .decided(_, let choice, _) = engine.decide(
-                    request: request, view: view, now: d.occurredAt, ids: ids, pendingContacts: []),
-                    let top = choice.decisions.first?.offerId else { continue }
-                if treated {
-                    if choice.decisions.contains(where: { convertedShown.contains($0.offerId) }) { tallies[p].showedConverted += 1 }
-                    if shown.contains(top) { tallies[p].count(treated: true, converted: converted(d.customerId, top, after: at)) }
-                } else if d.arm == .control && d.candidates.contains(top) {
-                    tallies[p].count(treated: false, converted: converted(d.customerId, top, after: at))
-                }
+            switch event {
+            case .interaction(let i): log.record(i)
+            case .profile: break
+            case .decision(let d):
+                guard log.record(d), window.contains(d.occurredAt) else { return }
+                let view = state.view(customerId: d.customerId)
+                let picks = engines.map { engine in Self.picks(of: engine, at: d, view: view) }
+                for p in picks { log.recordPicks(p.map(\.offerId), at: d) }
+                evaluated.append(EvaluatedDecision(decision: d, picks: picks))
             }
         }
-        report.policies = zip(policies, tallies).map { policy, t in
-            let s = ExperimentStatistics(
-                treatedConversions: t.treatedConversions, treatedCount: t.treated,
-                controlConversions: t.controlConversions, controlCount: t.control)
-            let scale = Double(report.treatedDecisions)
-            return PolicyResult(
-                name: policy.name, showedConverted: t.showedConverted, statistics: s,
-                incrementalConversions: s.absoluteUplift.map { $0 * scale }, incrementalInterval: s.differenceInterval?.scaled(by: scale))
+        for e in evaluated { observe(e.decision, e.picks.map { $0.map(\.offerId) }) }
+        let windowMillis = Int64(max(config.learning.attributionWindowDays, 1)) * Timestamp.millisecondsPerDay
+        let labels = log.labels(windowMillis: windowMillis, clockMillis: state.clockMillis ?? .min)
+        let shares = log.armShares()
+        let closed = evaluated.filter { $0.decision.occurredAt.millisecondsSinceEpoch + windowMillis <= (state.clockMillis ?? .min) }
+        var results: [PolicyResult] = []
+        for (p, policy) in policies.enumerated() {
+            var overlap: [String: OfferOverlap] = [:]
+            let decisions = closed.map { e -> OffPolicyDecision in
+                let d = e.decision
+                let share = shares[d.decisionFlowKey] ?? ArmShare()
+                return OffPolicyDecision(picks: e.picks[p].map { pick in
+                    let entry = d.decisions.first { $0.offerId == pick.offerId }
+                    if d.arm == .treatment {
+                        overlap[pick.offerId, default: OfferOverlap(offerId: pick.offerId, treatedPicks: 0, shown: 0)].treatedPicks += 1
+                        if entry != nil { overlap[pick.offerId]!.shown += 1 }
+                    }
+                    let shown = entry.map { $0.propensity ?? share.share(of: d.arm) }
+                    return OffPolicyPick(
+                        shownPropensity: shown, controlPropensity: entry == nil && d.arm == .control ? share.share(of: .control) : nil,
+                        converted: (labels[LedgerKey(customerId: d.customerId, offerId: pick.offerId)]?[d.eventId] ?? nil) ?? 0,
+                        value: config.offer(id: pick.offerId)?.revenueValue ?? 0, muTreated: pick.muTreated, muControl: pick.muControl)
+                })
+            }
+            results.append(PolicyResult(
+                name: policy.name, evaluation: OffPolicyEvaluation(decisions),
+                overlap: overlap.values.sorted { $0.offerId < $1.offerId }))
         }
-        return report
+        return Report(
+            loggedDecisions: log.decisionCount, evaluated: closed.count, unlabelled: evaluated.count - closed.count,
+            treated: closed.count { $0.decision.arm == .treatment }, control: closed.count { $0.decision.arm == .control },
+            conversions: log.conversionCount, attributedConversions: log.attributed(labels),
+            policies: results, difference: results.count > 1 ? results[0].evaluation.difference(from: results[1].evaluation) : nil,
+            warnings: warnings(results))
     }
 
-    /// `config` with every flow's holdout switched off, so the policy names an offer for
-    /// control customers too.
+    /// The offers `engine` would show at the logged decision `d`, with the direct model's
+    /// estimates for the decision's features.
+    static func picks(of engine: DecisionEngine, at d: DecisionEvent, view: ProjectionView) -> [Pick] {
+        let request = RecommendationRequest(
+            requestId: d.requestId ?? d.eventId, customerId: d.customerId, channel: d.channel, decisionFlowKey: d.decisionFlowKey)
+        let ids = DecisionIdentifiers(recommendationId: d.recommendationId, interactionId: d.interactionId, decisionEventId: d.eventId)
+        guard case .decided(_, let event, _) = engine.decide(request: request, view: view, now: d.occurredAt, ids: ids, pendingContacts: [])
+        else { return [] }
+        let encoded = view.encode(d.features ?? event.features ?? [:])
+        return event.decisions.map { entry in
+            let estimate = view.estimate(offerId: entry.offerId, encoded: encoded)
+            // A learner below its minimum sample sizes is no direct model (DR = IPS for the pick).
+            guard let uplift = estimate?.uplift, uplift.status == .ok else { return Pick(offerId: entry.offerId, muTreated: 0, muControl: 0) }
+            return Pick(offerId: entry.offerId, muTreated: uplift.muTreated, muControl: uplift.muControl)
+        }
+    }
+
+    /// `config` with every flow's holdout switched off, so the policy names offers for every decision.
     static func withoutHoldout(_ config: XSellConfig) -> XSellConfig {
         var config = config
         for f in config.flows.indices { config.flows[f].experiment.holdoutPercent = 0 }
         return config
     }
 
-    private struct Tally {
-        var showedConverted = 0
-        var treated = 0, treatedConversions = 0, control = 0, controlConversions = 0
-
-        mutating func count(treated isTreated: Bool, converted: Bool) {
-            if isTreated {
-                treated += 1
-                treatedConversions += converted ? 1 : 0
-            } else {
-                control += 1
-                controlConversions += converted ? 1 : 0
+    private static func warnings(_ results: [PolicyResult]) -> [String] {
+        results.flatMap { r in
+            r.overlap.filter { $0.shownShare < overlapWarningShare }.map { o in
+                "\(r.name): the logged policy showed \(o.offerId) at \(o.shown) of the \(o.treatedPicks) treated decisions "
+                    + "where this policy picks it; its estimates for that offer rest on the direct model (DR) or are missing (IPS, SNIPS)"
             }
         }
+    }
+
+    /// One offer a policy picks, with the direct model's estimates.
+    struct Pick {
+        var offerId: String
+        var muTreated: Double
+        var muControl: Double
+    }
+
+    struct EvaluatedDecision {
+        var decision: DecisionEvent
+        /// Per policy.
+        var picks: [[Pick]]
     }
 }

@@ -115,6 +115,8 @@ public final class Node: Sendable {
             // Alone, the log may not exist yet: `xsell ingest` creates it when it starts.
             try FileManager.default.createDirectory(
                 atPath: settings.logDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            // The audit trail: every decision records this configuration's fingerprint.
+            if let source = settings.config.source { try ConfigArchive(dataDirectory: settings.dataDirectory).store(source) }
             let reader = writer?.makeReader() ?? EventLogReader(directory: settings.logDirectory)
             let projection = ProjectionRunner(
                 config: settings.config, reader: reader, snapshotDirectory: settings.snapshotDirectory, logger: logger)

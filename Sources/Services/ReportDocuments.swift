@@ -8,6 +8,8 @@ public struct ReportDocument: Sendable {
     public var json: JSONValue
     /// The human-readable form.
     public var text: String
+    /// The rows written by `--csv FILE`.
+    public var csv: ReportTable? = nil
 }
 
 /// Builds the reports of `xsell replay`, `xsell experiment`, `xsell uplift` (from a settled
@@ -45,7 +47,7 @@ public enum Reports {
              "\(r.counts.controlConversions)"]
         }
         lines.append(table.rendered)
-        return ReportDocument(json: .object(json), text: lines.joined(separator: "\n"))
+        return ReportDocument(json: .object(json), text: lines.joined(separator: "\n"), csv: table)
     }
 
     /// `xsell experiment`: per flow and offer, the holdout statistics of SPEC §6.
@@ -87,7 +89,7 @@ public enum Reports {
             ]
         }
         let text = rows.isEmpty ? "no committed exposures yet (attribution windows still open?)" : table.rendered
-        return ReportDocument(json: json, text: text)
+        return ReportDocument(json: json, text: text, csv: table)
     }
 
     /// `xsell uplift`: per offer (or only `offerId`) the serving model's sample sizes and its
@@ -120,45 +122,82 @@ public enum Reports {
                 each.rows += offers.map { [subject.name, $0.offerId] + cells($0.rows[i]) }
             }
             text += "\n\nestimates for the given features:\n" + each.rendered
+            return ReportDocument(json: json, text: text, csv: each)
         }
-        return ReportDocument(json: json, text: text)
+        return ReportDocument(json: json, text: text, csv: averages)
     }
 
-    /// `xsell backtest`: per policy, how often it would have shown the converted offer, and the
-    /// replay estimate of its incremental conversions (see ``BacktestEvaluation``).
+    /// `xsell backtest`: per policy, the IPS, SNIPS and DR estimates per 1,000 decisions with
+    /// their CIs, the overlap with the logged policy, and the candidate − baseline difference
+    /// (see ``BacktestEvaluation`` and docs/backtesting.md). The CSV has one row per policy,
+    /// estimator and metric.
     public static func backtest(_ report: BacktestEvaluation.Report) -> ReportDocument {
-        let json = JSONValue.object([
-            "decisions": .number(Double(report.decisions)), "treatedDecisions": .number(Double(report.treatedDecisions)),
-            "convertedDecisions": .number(Double(report.convertedDecisions)),
+        func estimates(_ e: [OffPolicyEstimator: [OffPolicyMetric: OffPolicyEstimate]]) -> JSONValue {
+            .object(Dictionary(uniqueKeysWithValues: OffPolicyEstimator.allCases.map { estimator in
+                (estimator.rawValue, JSONValue.object(Dictionary(uniqueKeysWithValues: OffPolicyMetric.allCases.map { metric in
+                    let v = e[estimator]![metric]!
+                    return (metric.rawValue, JSONValue.object([
+                        "value": .number(v.value), "standardError": .number(v.standardError),
+                        "interval": interval(v.interval),
+                    ]))
+                })))
+            }))
+        }
+        var json: [String: JSONValue] = [
+            "loggedDecisions": .number(Double(report.loggedDecisions)), "evaluated": .number(Double(report.evaluated)),
+            "unlabelled": .number(Double(report.unlabelled)), "treated": .number(Double(report.treated)),
+            "control": .number(Double(report.control)), "conversions": .number(Double(report.conversions)),
+            "attributedConversions": .number(Double(report.attributedConversions)),
+            "warnings": .array(report.warnings.map(JSONValue.string)),
             "policies": .array(report.policies.map { p in
-                let s = p.statistics
+                let e = p.evaluation
                 return .object([
-                    "name": .string(p.name), "showedConverted": .number(Double(p.showedConverted)),
-                    "matchedTreated": .number(Double(s.treatedCount)), "matchedTreatedConversions": .number(Double(s.treatedConversions)),
-                    "matchedControl": .number(Double(s.controlCount)), "matchedControlConversions": .number(Double(s.controlConversions)),
-                    "upliftPerContact": optional(s.absoluteUplift), "upliftPerContactInterval": interval(s.differenceInterval),
-                    "incrementalConversions": optional(p.incrementalConversions),
-                    "incrementalConversionsInterval": interval(p.incrementalInterval),
+                    "name": .string(p.name), "shownMatches": .number(Double(e.shownMatches)),
+                    "controlMatches": .number(Double(e.controlMatches)),
+                    "unmatchedTreatedPicks": .number(Double(e.unmatchedTreatedPicks)),
+                    "effectiveSampleSize": .number(e.effectiveSampleSize), "estimates": estimates(e.estimates),
+                    "overlap": .array(p.overlap.map { o in
+                        .object([
+                            "offerId": .string(o.offerId), "treatedPicks": .number(Double(o.treatedPicks)),
+                            "shown": .number(Double(o.shown)), "shownShare": .number(o.shownShare),
+                        ])
+                    }),
                 ])
             }),
-        ])
-        var table = ReportTable(headers: [
-            "policy", "showed converted", "matched treated", "rate", "matched control", "rate", "uplift/contact", "incr conv", "95% CI",
-        ])
-        table.rows = report.policies.map { p in
-            let s = p.statistics
-            let share = report.convertedDecisions > 0 ? Double(p.showedConverted) / Double(report.convertedDecisions) : nil
-            return [
-                p.name, "\(p.showedConverted)/\(report.convertedDecisions) (\(ReportTable.percent(share)))",
-                "\(s.treatedConversions)/\(s.treatedCount)", ReportTable.percent(s.treatedRate),
-                "\(s.controlConversions)/\(s.controlCount)", ReportTable.percent(s.controlRate), ReportTable.fixed(s.absoluteUplift),
-                ReportTable.fixed(p.incrementalConversions, 1),
-                ReportTable.interval(p.incrementalInterval?.lower, p.incrementalInterval?.upper, 1),
-            ]
+        ]
+        json["difference"] = report.difference.map(estimates) ?? .null
+        let headers = ["policy", "estimator", "conversions", "95% CI", "incr conv", "95% CI", "incr revenue", "95% CI"]
+        var table = ReportTable(headers: headers)
+        var csv = ReportTable(headers: ["policy", "estimator", "metric", "value", "standardError", "lower", "upper"])
+        let rows = report.policies.map { ($0.name, $0.evaluation.estimates) }
+            + (report.difference.map { [("\(report.policies[0].name) − \(report.policies[1].name)", $0)] } ?? [])
+        for (name, e) in rows {
+            for estimator in OffPolicyEstimator.allCases {
+                var row = [name, estimator.rawValue]
+                for metric in OffPolicyMetric.allCases {
+                    let v = e[estimator]![metric]!
+                    let digits = metric == .incrementalRevenue ? 0 : 1
+                    row += [ReportTable.fixed(v.value, digits), ReportTable.interval(v.interval.lower, v.interval.upper, digits)]
+                    csv.rows.append([name, estimator.rawValue, metric.rawValue] + [v.value, v.standardError, v.interval.lower, v.interval.upper].map { "\($0)" })
+                }
+                table.rows.append(row)
+            }
         }
-        let text = "\(report.decisions) decisions replayed, \(report.treatedDecisions) treated with offers, "
-            + "\(report.convertedDecisions) of them converted a shown offer within the attribution window\n\n" + table.rendered
-        return ReportDocument(json: json, text: text)
+        var overlap = ReportTable(headers: ["policy", "offer", "picked (treated)", "logged showed", "share", "ESS"])
+        for p in report.policies {
+            overlap.rows += p.overlap.map { o in
+                [p.name, o.offerId, "\(o.treatedPicks)", "\(o.shown)", ReportTable.percent(o.shownShare),
+                 ReportTable.fixed(p.evaluation.effectiveSampleSize, 1)]
+            }
+        }
+        var lines = [
+            "\(report.evaluated) decisions evaluated (\(report.treated) treated, \(report.control) control) of "
+                + "\(report.loggedDecisions) logged; \(report.unlabelled) in the window still inside their attribution window",
+            "\(report.attributedConversions) of \(report.conversions) conversions labelled a logged decision (one decision each)",
+            "", "per 1,000 decisions:", table.rendered, "", "overlap with the logged policy:", overlap.rendered,
+        ]
+        lines += report.warnings.map { "warning: " + $0 }
+        return ReportDocument(json: .object(json), text: lines.joined(separator: "\n"), csv: csv)
     }
 
     /// `value` as 16 lower-case hex digits.

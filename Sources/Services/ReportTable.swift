@@ -29,6 +29,16 @@ public struct ReportTable: Sendable, Equatable {
         return ([line(headers), rule] + padded.map(line)).joined(separator: "\n")
     }
 
+    /// The table as CSV (RFC 4180: fields with a comma, quote or line break are quoted, quotes
+    /// doubled), one line per row after the header line.
+    public var csv: String {
+        func field(_ cell: String) -> String {
+            guard cell.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return cell }
+            return "\"" + cell.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }
+        return ([headers] + rows).map { $0.map(field).joined(separator: ",") + "\n" }.joined()
+    }
+
     /// `value` with `digits` decimals, or `—` when undefined.
     public static func fixed(_ value: Double?, _ digits: Int = 4) -> String {
         guard let value, value.isFinite else { return "—" }

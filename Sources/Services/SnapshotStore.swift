@@ -66,7 +66,7 @@ struct SnapshotStore: Sendable {
         }.sorted { $0.0 < $1.0 }
     }
 
-    private static func writeDurably(_ bytes: [UInt8], to path: String) throws {
+    static func writeDurably(_ bytes: [UInt8], to path: String) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         guard fd >= 0 else { throw SnapshotStoreError.io("open \(path)", errno) }
         defer { close(fd) }
@@ -79,7 +79,7 @@ struct SnapshotStore: Sendable {
         guard fsync(fd) == 0 else { throw SnapshotStoreError.io("fsync \(path)", errno) }
     }
 
-    private static func syncDirectory(_ path: String) throws {
+    static func syncDirectory(_ path: String) throws {
         let fd = open(path, O_RDONLY | O_DIRECTORY)
         guard fd >= 0 else { throw SnapshotStoreError.io("open \(path)", errno) }
         defer { close(fd) }

@@ -16,9 +16,9 @@ struct Experiment: AsyncParsableCommand {
     )
 
     @OptionGroup var common: CommonOptions
-    @Flag(help: "Print the report as JSON.") var json = false
+    @OptionGroup var output: ReportOutput
 
     func run() async throws {
-        ReportSupport.print(Reports.experiment(try ReportSupport.rebuild(common).state), json: json)
+        try output.write(Reports.experiment(try ReportSupport.rebuild(common).state))
     }
 }

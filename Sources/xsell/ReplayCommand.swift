@@ -18,16 +18,10 @@ struct Replay: AsyncParsableCommand {
 
     @OptionGroup var common: CommonOptions
     @Option(help: "Fold only events with occurredAt ≤ this RFC 3339 time.") var until: String?
-    @Flag(help: "Print the report as JSON.") var json = false
+    @OptionGroup var output: ReportOutput
 
     func run() async throws {
-        var bound: Timestamp?
-        if let until {
-            guard let t = Timestamp(rfc3339: until) else {
-                throw ValidationError("--until \(until): expected an RFC 3339 date-time such as 2024-05-01T00:00:00Z")
-            }
-            bound = t
-        }
-        ReportSupport.print(Reports.replay(try ReportSupport.rebuild(common, until: bound)), json: json)
+        let bound = try ReportSupport.timestamp(until, option: "--until")
+        try output.write(Reports.replay(try ReportSupport.rebuild(common, until: bound)))
     }
 }

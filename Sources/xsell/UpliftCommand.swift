@@ -22,7 +22,7 @@ struct Uplift: AsyncParsableCommand {
     @Option(help: "Only this offer.") var offer: String?
     @Option(help: "Also estimate τ for this customer's current attributes.") var customer: String?
     @Option(help: "Also estimate τ for each profile event of this JSONL file.") var profiles: String?
-    @Flag(help: "Print the report as JSON.") var json = false
+    @OptionGroup var output: ReportOutput
 
     func validate() throws {
         if customer != nil && profiles != nil { throw ValidationError("give --customer or --profiles, not both") }
@@ -51,6 +51,6 @@ struct Uplift: AsyncParsableCommand {
                 subjects.append((profile.customerId, profile.attributes))
             }
         }
-        ReportSupport.print(Reports.uplift(state, offerId: offer, subjects: subjects), json: json)
+        try output.write(Reports.uplift(state, offerId: offer, subjects: subjects))
     }
 }

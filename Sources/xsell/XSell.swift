@@ -9,6 +9,7 @@ struct XSell: AsyncParsableCommand {
         subcommands: [
             Run.self, Ingest.self, Serve.self, Topics.self, Publish.self, Recommend.self,
             Simulate.self, Uplift.self, Experiment.self, Replay.self, Backtest.self, Log.self,
+            Explain.self,
         ]
     )
 }

@@ -52,7 +52,7 @@ import XSellCore
             candidates: ["card", "loan", "save"],
             decisions: decided.response.decisions.map { d in
                 DecisionEntry(offerId: d.offerId, rank: d.rank, score: d.score,
-                              propensity: Self.estimates[d.offerId]?.propensity.value, tau: Self.estimates[d.offerId]?.uplift.tau)
+                              propensity: 1, tau: Self.estimates[d.offerId]?.uplift.tau)
             },
             features: ["hasCard": .boolean(false)], requestId: Fixture.request().requestId))
         #expect(decided.contacts == [
@@ -108,8 +108,27 @@ import XSellCore
         #expect(decided.response.decisions.map(\.score) == [0.8, 0.7, 0.6])
         #expect(decided.response.meta.degradedScoring == false)
         #expect(decided.event.arm == .control && decided.event.decisions.count == 3)
-        #expect(decided.event.decisions.allSatisfy { $0.propensity == nil && $0.tau == nil })
+        #expect(decided.event.decisions.allSatisfy { $0.propensity == 1 && $0.tau == nil })
         #expect(decided.contacts.isEmpty)
+    }
+
+    /// The logged propensity is the probability the logging policy showed the offer: the ranking
+    /// is deterministic given the arm, so it is the arm's share (μ_T stays in the explanation).
+    @Test(arguments: [ControlGroupAction.noOffers, .priorityFallback])
+    func loggedPropensityIsTheArmShare(action: ControlGroupAction) throws {
+        let flow = Fixture.flow(
+            score: Self.formula, experiment: ExperimentConfig(enabled: true, holdoutPercent: 25, controlGroupAction: action))
+        let engine = DecisionEngine(config: Fixture.config(offers: Self.offers, flow: flow))
+        let customers = (0..<40).map { "c-\($0)" }
+        let arms = customers.map { HoldoutAssignment(flow.experiment).arm(flowKey: "flow", customerId: $0) }
+        let treated = try #require(customers.indices.first { arms[$0] == .treatment })
+        let control = try #require(customers.indices.first { arms[$0] == .control })
+        let t = try #require(Fixture.decide(engine, Fixture.request(customerId: customers[treated], explain: true), view: Self.view))
+        #expect(!t.event.decisions.isEmpty && t.event.decisions.allSatisfy { $0.propensity == 0.75 })
+        #expect(t.response.decisions.first?.rankingScores?.propensity == 0.6)
+        let c = try #require(Fixture.decide(engine, Fixture.request(customerId: customers[control]), view: Self.view))
+        #expect(c.event.decisions.allSatisfy { $0.propensity == 0.25 })
+        #expect(c.event.decisions.isEmpty == (action == .noOffers))
     }
 
     @Test func missingEstimateDegradesToPriority() throws {

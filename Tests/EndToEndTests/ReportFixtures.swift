@@ -65,6 +65,13 @@ enum ReportFixtures {
         .profile(ProfileEvent(eventId: id, customerId: customer, occurredAt: day(days), attributes: attributes))
     }
 
+    /// Attributes eligible for the savings offer only (the card is held, the mortgage needs 24
+    /// months, wealth management a tier).
+    static let savingsOnly: [String: AttributeValue] = [
+        "tenureMonths": .integer(12), "hasChecking": .boolean(true), "hasSavings": .boolean(false),
+        "hasCreditCard": .boolean(true),
+    ]
+
     /// The experiment the hand-computed tests check: on `high-yield-savings`, 10 treated
     /// exposures of which 4 convert and 10 control exposures of which 1 converts (organic), all
     /// on day 1, then a profile on day 40 that moves the log clock past every attribution window.
@@ -72,12 +79,7 @@ enum ReportFixtures {
     static func handComputedExperiment() -> [DomainEvent] {
         let offer = "high-yield-savings"
         var events: [DomainEvent] = []
-        // Eligible for the savings offer only (the card is held, the mortgage needs 24 months,
-        // wealth management a tier).
-        let attributes: [String: AttributeValue] = [
-            "tenureMonths": .integer(12), "hasChecking": .boolean(true), "hasSavings": .boolean(false),
-            "hasCreditCard": .boolean(true),
-        ]
+        let attributes = savingsOnly
         for i in 0..<10 {
             events.append(profile("p-t\(i)", customer: "t\(i)", at: 0, attributes))
             events.append(profile("p-c\(i)", customer: "c\(i)", at: 0, attributes))
@@ -94,6 +96,22 @@ enum ReportFixtures {
 
     /// The `xsell` executable built with the tests.
     static func xsell() throws -> String { try PackagePaths.xsell() }
+
+    /// Runs `xsell arguments…` to completion and returns its exit status, standard output and
+    /// standard error.
+    static func runXSellStatus(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try xsell())
+        process.arguments = arguments
+        let output = Pipe(), error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+    }
 
     /// Runs `xsell arguments…` to completion and returns its standard output.
     static func runXSell(_ arguments: [String]) throws -> String {

@@ -20,8 +20,10 @@ public enum ConfigLoader {
         let root: JSONValue
         do { root = try YAMLDocument.parse(yaml) } catch { throw ConfigError(file: path, problems: error.problems) }
         var d = ConfigDecoder()
-        let config = d.decodeConfig(root)
-        if let config, d.problems.isEmpty { return config }
+        if var config = d.decodeConfig(root), d.problems.isEmpty {
+            config.source = ConfigSource(document: root)
+            return config
+        }
         throw ConfigError(file: path, problems: d.problems)
     }
 }

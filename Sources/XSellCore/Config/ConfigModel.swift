@@ -14,6 +14,8 @@ public struct XSellConfig: Sendable, Hashable {
     public var flows: [Flow]
     /// Learning parameters.
     public var learning: LearningConfig
+    /// The canonical text and fingerprint of the file it was loaded from (`nil` when built in code).
+    public var source: ConfigSource?
 
     /// Creates a configuration (not validated: use ``ConfigLoader`` for files).
     public init(

@@ -50,7 +50,10 @@ public struct DecisionEntry: Sendable, Hashable {
     public var rank: Int
     /// The final score, if the producer computed one.
     public var score: Double?
-    /// The propensity μ_T(x) used, if any.
+    /// The probability with which the logging policy showed this offer to this customer, if the
+    /// producer knows it (used by off-policy backtests). The xsell worker ranks deterministically
+    /// and holds out a random share, so it logs the treatment share for a treated decision's
+    /// offers (the control share for a `priority_fallback` control decision's).
     public var propensity: Double?
     /// The CATE τ(x) used, if any.
     public var tau: Double?
