@@ -29,7 +29,8 @@ public struct InputLayout: Sendable, Codable, Equatable, Hashable {
 /// * every numeric as a linear spline: hat functions on an even grid of `knotCount` knots from
 ///   `knotStart` with spacing `knotSpacing` (values outside the grid are clamped to its ends);
 /// * crosses of every 0/1 coordinate (flags and category buckets) with every flag (each pair of
-///   flags once), and with every numeric's value: "tier × holding", "holding × balance".
+///   flags once), and with a coarse linear spline of every numeric (knots `coarseFactor` times
+///   further apart): "tier × holding", "holding × tenure past a threshold".
 ///
 /// Each feature id belongs to a block (`Block`) with its own prior precision. The expansion
 /// visits only the non-zero features of an input and never allocates.
@@ -56,6 +57,10 @@ public struct BasisExpansion: Sendable, Codable, Equatable, Hashable {
     public let knotSpacing: Double
     /// Knots per numeric.
     public let knotCount: Int
+    /// Knot spacing of the crosses' coarse splines, in fine knot spacings.
+    public static let coarseFactor = 4
+    /// Knots of a coarse spline.
+    @usableFromInline let coarseCount: Int
     /// Every 0/1 coordinate: flags, then the category buckets in order.
     @usableFromInline let binaries: [Int]
     /// Ids: intercept 0, linear `1...d`, then splines, binary × flag, binary × numeric.
@@ -82,7 +87,8 @@ public struct BasisExpansion: Sendable, Codable, Equatable, Hashable {
         splineBase = 1 + inputDimension
         flagCrossBase = splineBase + numeric.count * knotCount
         numericCrossBase = flagCrossBase + binaries.count * flags.count
-        dimension = numericCrossBase + binaries.count * numeric.count
+        coarseCount = (knotCount - 1) / Self.coarseFactor + 2
+        dimension = numericCrossBase + binaries.count * numeric.count * coarseCount
     }
 
     /// The block of feature `id`.
@@ -103,10 +109,7 @@ public struct BasisExpansion: Sendable, Codable, Equatable, Hashable {
             if v != 0 { body(1 + j, v) }
         }
         for (n, j) in layout.numeric.enumerated() {
-            let t = (Self.value(x, j) - knotStart) / knotSpacing
-            let clamped = min(max(t, 0), Double(knotCount - 1))
-            let lower = min(Int(clamped), knotCount - 2)
-            let fraction = clamped - Double(lower)
+            let (lower, fraction) = hat(Self.value(x, j), spacing: knotSpacing, count: knotCount)
             let base = splineBase + n * knotCount + lower
             if fraction < 1 { body(base, 1 - fraction) }
             if fraction > 0 { body(base + 1, fraction) }
@@ -119,10 +122,21 @@ public struct BasisExpansion: Sendable, Codable, Equatable, Hashable {
                 if fv != 0 { body(flagCrossBase + b * flagCount + f, bv * fv) }
             }
             for (n, k) in layout.numeric.enumerated() {
-                let nv = Self.value(x, k)
-                if nv != 0 { body(numericCrossBase + b * numericCount + n, bv * nv) }
+                let (lower, fraction) = hat(Self.value(x, k), spacing: knotSpacing * Double(Self.coarseFactor), count: coarseCount)
+                let base = numericCrossBase + (b * numericCount + n) * coarseCount + lower
+                if fraction < 1 { body(base, bv * (1 - fraction)) }
+                if fraction > 0 { body(base + 1, bv * fraction) }
             }
         }
+    }
+
+    /// The lower knot of `v` on a grid of `count` knots from `knotStart`, and `v`'s fraction of
+    /// the way to the next one (clamped to the grid).
+    @inlinable
+    func hat(_ v: Double, spacing: Double, count: Int) -> (Int, Double) {
+        let clamped = min(max((v - knotStart) / spacing, 0), Double(count - 1))
+        let lower = min(Int(clamped), count - 2)
+        return (lower, clamped - Double(lower))
     }
 
     /// `x[j]` if present and finite, else 0.

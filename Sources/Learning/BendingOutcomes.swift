@@ -86,19 +86,26 @@ public struct BendingOutcomes: Sendable, Codable, Equatable {
 
     /// Learns one labelled exposure.
     mutating func learn(x: [Double], treated: Bool, y: Double, weight: Double) {
-        var features: [(id: Int, value: Double)] = []
-        features.reserveCapacity(64)
-        expansion.forEach(x) { id, v in features.append((id, v)) }
+        var ids: [Int] = [], values: [Double] = []
+        ids.reserveCapacity(128)
+        values.reserveCapacity(128)
+        expansion.forEach(x) { id, v in
+            ids.append(id)
+            values.append(v)
+        }
         if sharedBase {
             if treated {
-                let offset = expansion.dimension
-                for i in features.indices { features.append((offset + features[i].id, features[i].value)) }
+                let offset = expansion.dimension, m = ids.count
+                for i in 0..<m {
+                    ids.append(offset + ids[i])
+                    values.append(values[i])
+                }
             }
-            primary.update(features: features, y: y, weight: weight)
+            primary.update(ids: ids, values: values, y: y, weight: weight)
         } else if treated {
-            primary.update(features: features, y: y, weight: weight)
+            primary.update(ids: ids, values: values, y: y, weight: weight)
         } else {
-            control?.update(features: features, y: y, weight: weight)
+            control?.update(ids: ids, values: values, y: y, weight: weight)
         }
     }
 }

@@ -44,41 +44,50 @@ public struct SparseLogistic: Sendable, Codable, Equatable {
         return s < 0 ? 0 : weights[Int(s)]
     }
 
-    /// One Newton step on the log-loss of the example whose non-zero features are `features`
-    /// (ids unique, in range), label `y ∈ [0, 1]`, scaled by `weight`.
-    public mutating func update(features: [(id: Int, value: Double)], y: Double, weight: Double = 1) {
-        guard y.isFinite, weight.isFinite, weight > 0 else { return }
-        for f in features where slots[f.id] < 0 { activate(f.id) }
-        let index = features.map { Int(slots[$0.id]) }
-        var score = 0.0
-        for (i, f) in zip(index, features) { score += weights[i] * f.value }
-        let p = logistic(score)
-        let n = ids.count, width = stride
+    /// One Newton step on the log-loss of the example whose non-zero features are `values` at
+    /// `ids` (unique, in range), label `y ∈ [0, 1]`, scaled by `weight`.
+    public mutating func update(ids featureIds: [Int], values: [Double], y: Double, weight: Double = 1) {
+        guard y.isFinite, weight.isFinite, weight > 0, featureIds.count == values.count else { return }
+        for id in featureIds where slots[id] < 0 { activate(id) }
+        let index = featureIds.map { Int(slots[$0]) }
+        let n = ids.count, width = stride, m = index.count
         var u = [Double](repeating: 0, count: n)
-        covariance.withUnsafeBufferPointer { cov in
-            for r in 0..<n {
-                let row = r * width
-                var sum = 0.0
-                for (i, f) in zip(index, features) { sum += cov[row + i] * f.value }
-                u[r] = sum
-            }
-        }
-        var phiU = 0.0
-        for (i, f) in zip(index, features) { phiU += f.value * u[i] }
-        let s = weight * max(p * (1 - p), 1e-9)
-        let denominator = 1 + s * phiU
-        let c = s / denominator
-        covariance.withUnsafeMutableBufferPointer { cov in
-            u.withUnsafeBufferPointer { u in
-                for r in 0..<n where u[r] != 0 {
-                    let cr = c * u[r]
-                    let row = r * width
-                    for k in 0..<n { cov[row + k] -= cr * u[k] }
+        var score = 0.0, phiU = 0.0
+        index.withUnsafeBufferPointer { index in
+            values.withUnsafeBufferPointer { v in
+                weights.withUnsafeBufferPointer { w in
+                    for f in 0..<m { score += w[index[f]] * v[f] }
+                }
+                covariance.withUnsafeBufferPointer { cov in
+                    u.withUnsafeMutableBufferPointer { u in
+                        for r in 0..<n {
+                            let row = r * width
+                            var sum = 0.0
+                            for f in 0..<m { sum += cov[row + index[f]] * v[f] }
+                            u[r] = sum
+                        }
+                        for f in 0..<m { phiU += v[f] * u[index[f]] }
+                    }
                 }
             }
         }
+        let p = logistic(score)
+        let s = weight * max(p * (1 - p), 1e-9)
+        let denominator = 1 + s * phiU
+        let c = s / denominator
         let step = weight * (min(max(y, 0), 1) - p) / denominator
-        for r in 0..<n { weights[r] += step * u[r] }
+        covariance.withUnsafeMutableBufferPointer { cov in
+            weights.withUnsafeMutableBufferPointer { w in
+                u.withUnsafeBufferPointer { u in
+                    for r in 0..<n where u[r] != 0 {
+                        let cr = c * u[r]
+                        let row = r * width
+                        for k in 0..<n { cov[row + k] -= cr * u[k] }
+                        w[r] += step * u[r]
+                    }
+                }
+            }
+        }
         count += 1
     }
 

@@ -22,10 +22,10 @@ extension GroundTruth {
                 "persuadable before 36 months of tenure; past 120 months a pitch backfires, more with a mortgage (sleeping dogs, base rate raised by the mortgage) than without (lost causes)",
                 BendsWorld.card),
             "wealth-management-account": BendsWorld.offer(
-                "tier x holding x tenure: premium customers are persuadable unless they hold brokerage and have more than 5 years of tenure (sleeping dogs); private customers with brokerage are lost causes, without it persuadable early in the relationship",
+                "tier x holding x tenure: premium customers are persuadable unless they hold savings and have more than 5 years of tenure (sleeping dogs); private savers are put off, private non-savers persuadable early in the relationship",
                 BendsWorld.wealth),
             "mortgage-pre-approval": BendsWorld.offer(
-                "persuadable at 3-7 years of tenure (a bump), a sure thing elsewhere; pitched to balances below about 2,000 it backfires (lost causes); savers convert more",
+                "persuadable at 3-7 years of tenure (a bump), a sure thing elsewhere; balances below about 2,000 apply more often on their own and a pitch puts them off (lost causes); savers convert more",
                 BendsWorld.mortgage),
         ])
 }
@@ -44,17 +44,15 @@ enum BendsWorld {
     /// The customer as the shapes see it.
     struct Shape {
         var lt, lb: Double
-        var premium, privateTier, checking, savings, mortgage, brokerage: Bool
+        var premium, privateTier, savings, mortgage: Bool
 
         init(_ c: SimulatedCustomer) {
             lt = log1p(Double(c.tenureMonths))
             lb = log1p(c.avgMonthlyBalance)
             premium = c.tier == "premium"
             privateTier = c.tier == "private"
-            checking = c.holdings[0]
             savings = c.holdings[1]
             mortgage = c.holdings[3]
-            brokerage = c.holdings[4]
         }
     }
 
@@ -80,19 +78,20 @@ enum BendsWorld {
 
     @Sendable static func wealth(_ s: Shape) -> (control: Double, tau: Double) {
         let seasoned = step(s.lt, at: 4.1, width: 0.2)
-        let control = sigmoid(-2.5 + 1.3 * flag(s.brokerage) * seasoned + 0.6 * flag(s.privateTier) + 0.3 * (s.lb - 11))
+        let control = sigmoid(-2.6 + 1.3 * flag(s.savings) * seasoned + 0.5 * flag(s.privateTier) + 0.3 * (s.lb - 11))
         let tau: Double
         if s.privateTier {
-            tau = s.brokerage ? -0.07 : 0.03 + 0.09 * bump(s.lt, 3.0, 0.6)
+            tau = s.savings ? -0.07 : 0.03 + 0.09 * bump(s.lt, 3.0, 0.6)
         } else {
-            tau = s.brokerage ? 0.10 - 0.23 * seasoned : 0.10 + 0.05 * step(s.lb, at: 11.5, width: 0.3)
+            tau = s.savings ? 0.10 - 0.23 * seasoned : 0.10 + 0.05 * step(s.lb, at: 11.5, width: 0.3)
         }
         return (control, tau)
     }
 
     @Sendable static func mortgage(_ s: Shape) -> (control: Double, tau: Double) {
-        let control = sigmoid(-3.0 + 0.35 * (s.lb - 9) + 0.5 * flag(s.savings))
-        let tau = 0.015 + 0.12 * bump(s.lt, 4.1, 0.35) - 0.085 * step(s.lb, at: 7.6, width: -0.3)
+        let low = step(s.lb, at: 7.6, width: -0.3)
+        let control = sigmoid(-2.9 + 0.35 * (s.lb - 9) + 0.5 * flag(s.savings) + 1.0 * low)
+        let tau = 0.015 + 0.12 * bump(s.lt, 4.1, 0.35) - 0.085 * low
         return (control, tau)
     }
 }
