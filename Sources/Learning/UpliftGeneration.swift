@@ -45,6 +45,9 @@ public struct UpliftLearnerSettings: Sendable, Codable, Equatable, Hashable {
     public var pseudoOutcomeFeatures: FeatureMap
     /// Ridge penalty of the pseudo-outcome regressions.
     public var ridgeLambda: Double
+    /// When set, μ_T and μ_C come from `BendingOutcomes` (splines, crosses, a shared base)
+    /// instead of the logistic learners over `outcomeFeatures`.
+    public var bending: BendingSettings?
 
     /// Creates settings. `.pairwise` outcome features capture interactions (pair them with the
     /// `.ftrl` solver when the expansion is wide: the Newton solver and the pseudo-outcome RLS
@@ -53,13 +56,18 @@ public struct UpliftLearnerSettings: Sendable, Codable, Equatable, Hashable {
         outcomeFeatures: FeatureMap = .linear,
         solver: LogisticSolver = .default,
         pseudoOutcomeFeatures: FeatureMap = .linear,
-        ridgeLambda: Double = 1
+        ridgeLambda: Double = 1,
+        bending: BendingSettings? = BendingSettings()
     ) {
         self.outcomeFeatures = outcomeFeatures
         self.solver = solver
         self.pseudoOutcomeFeatures = pseudoOutcomeFeatures
         self.ridgeLambda = ridgeLambda
+        self.bending = bending
     }
+
+    /// The learners of xsell's first release: linear logistic μ_T and μ_C.
+    public static let linear = UpliftLearnerSettings(bending: nil)
 }
 
 /// One generation of an `UpliftModel`: the four learners trained on every exposure whose event
@@ -77,6 +85,9 @@ public struct UpliftGeneration: Sendable, Codable, Equatable {
     public private(set) var tauControl: OnlineRidge
     /// Labelled exposures learned from.
     public private(set) var counts: ArmCounts
+    /// μ_T and μ_C when the settings ask for bending learners (then `treated` and `control`
+    /// stay untrained).
+    public private(set) var bending: BendingOutcomes?
 
     /// Creates an empty generation.
     public init(startMillis: Int64, inputDimension: Int, settings: UpliftLearnerSettings) {
@@ -88,7 +99,19 @@ public struct UpliftGeneration: Sendable, Codable, Equatable {
             inputDimension: inputDimension, featureMap: settings.pseudoOutcomeFeatures, lambda: settings.ridgeLambda)
         self.tauControl = tauTreated
         self.counts = ArmCounts()
+        self.bending = settings.bending.map { BendingOutcomes(inputDimension: inputDimension, settings: $0) }
     }
+
+    /// μ_T(x). Allocation-free.
+    public func muTreated(x: [Double]) -> Double {
+        bending?.muTreated(x: x) ?? treated.predict(x: x)
+    }
+
+    /// μ_C(x). Allocation-free.
+    public func muControl(x: [Double]) -> Double {
+        bending?.muControl(x: x) ?? control.predict(x: x)
+    }
+
 
     /// Learns from one labelled exposure ("progressive" X-learner: the pseudo-outcome uses the
     /// opposite arm's learner as it stands before this example, once it has `warmup` examples).
@@ -99,17 +122,25 @@ public struct UpliftGeneration: Sendable, Codable, Equatable {
     ) {
         let converted = y >= 0.5
         if isTreated {
-            if control.count >= warmup {
-                tauTreated.learn(phi: pseudoPhi, y: y - control.predict(x: x), weight: weight)
+            if counts.control >= warmup {
+                tauTreated.learn(phi: pseudoPhi, y: y - muControl(x: x), weight: weight)
             }
-            treated.learn(phi: outcomePhi, y: y, weight: weight)
+            if bending != nil {
+                bending?.learn(x: x, treated: true, y: y, weight: weight)
+            } else {
+                treated.learn(phi: outcomePhi, y: y, weight: weight)
+            }
             counts.treated += 1
             if converted { counts.treatedConversions += 1 }
         } else {
-            if treated.count >= warmup {
-                tauControl.learn(phi: pseudoPhi, y: treated.predict(x: x) - y, weight: weight)
+            if counts.treated >= warmup {
+                tauControl.learn(phi: pseudoPhi, y: muTreated(x: x) - y, weight: weight)
             }
-            control.learn(phi: outcomePhi, y: y, weight: weight)
+            if bending != nil {
+                bending?.learn(x: x, treated: false, y: y, weight: weight)
+            } else {
+                control.learn(phi: outcomePhi, y: y, weight: weight)
+            }
             counts.control += 1
             if converted { counts.controlConversions += 1 }
         }
@@ -119,12 +150,12 @@ public struct UpliftGeneration: Sendable, Codable, Equatable {
     func relabelled(startMillis: Int64) -> UpliftGeneration {
         UpliftGeneration(
             startMillis: startMillis, treated: treated, control: control,
-            tauTreated: tauTreated, tauControl: tauControl, counts: counts)
+            tauTreated: tauTreated, tauControl: tauControl, counts: counts, bending: bending)
     }
 
     private init(
         startMillis: Int64, treated: LogisticRegression, control: LogisticRegression,
-        tauTreated: OnlineRidge, tauControl: OnlineRidge, counts: ArmCounts
+        tauTreated: OnlineRidge, tauControl: OnlineRidge, counts: ArmCounts, bending: BendingOutcomes?
     ) {
         self.startMillis = startMillis
         self.treated = treated
@@ -132,6 +163,7 @@ public struct UpliftGeneration: Sendable, Codable, Equatable {
         self.tauTreated = tauTreated
         self.tauControl = tauControl
         self.counts = counts
+        self.bending = bending
     }
 
     /// The CATE estimate of this generation for `method` (not clamped).

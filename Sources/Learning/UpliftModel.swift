@@ -115,13 +115,13 @@ public struct UpliftModel: Sendable, Codable, Equatable {
     /// μ_T(x) of the serving generation (0.5 before any exposure). Allocation-free.
     public func muTreated(x: [Double]) -> Double {
         guard !generations.isEmpty else { return 0.5 }
-        return generations[0].treated.predict(x: x)
+        return generations[0].muTreated(x: x)
     }
 
     /// μ_C(x) of the serving generation (0.5 before any exposure). Allocation-free.
     public func muControl(x: [Double]) -> Double {
         guard !generations.isEmpty else { return 0.5 }
-        return generations[0].control.predict(x: x)
+        return generations[0].muControl(x: x)
     }
 
     /// The uplift estimate for `x`: μ_T, μ_C, τ by `parameters.method` (clamped to `[-1, 1]`),
@@ -136,8 +136,8 @@ public struct UpliftModel: Sendable, Codable, Equatable {
                 segment: .uncertain, status: .insufficientData, treatedCount: 0, controlCount: 0)
         }
         // Read the serving generation in place (no copy: a copy would retain its arrays).
-        let muT = generations[0].treated.predict(x: x)
-        let muC = generations[0].control.predict(x: x)
+        let muT = generations[0].muTreated(x: x)
+        let muC = generations[0].muControl(x: x)
         var raw = generations[0].tau(x: x, muTreated: muT, muControl: muC, method: p.method)
         raw = raw.isFinite ? min(max(raw, -1), 1) : 0
         let c = generations[0].counts

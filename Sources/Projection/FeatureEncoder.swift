@@ -1,4 +1,5 @@
 import Foundation
+import Learning
 import XSellCore
 
 /// Turns a customer's attributes into the fixed-length vector `x` the learners see, derived
@@ -47,6 +48,14 @@ public struct FeatureEncoder: Sendable, Equatable, Hashable {
         }
         self.slots = slots
         self.dimension = offset
+    }
+
+    /// What each coordinate of `x` is, for the learners' basis expansion.
+    public var layout: InputLayout {
+        InputLayout(
+            numeric: slots.filter { $0.type == .integer || $0.type == .decimal }.map(\.offset),
+            flags: slots.filter { $0.type == .boolean }.map(\.offset),
+            categories: slots.filter { $0.type == .varchar }.map { $0.offset..<($0.offset + varcharBuckets) })
     }
 
     /// `x` for `attributes`.

@@ -23,6 +23,8 @@ public struct ProjectionSettings: Sendable, Equatable {
     public var explicitImpressionChannels: Set<String>
     /// The uplift models' parameters (from `learning`).
     public var uplift: UpliftParameters
+    /// The uplift models' learners: bending learners over the encoder's layout by default.
+    public var learner: UpliftLearnerSettings
     /// Attribution window, days.
     public var attributionWindowDays: Int
     /// History kept behind the log clock, days: contacts, outcomes, de-duplication ids and
@@ -45,6 +47,7 @@ public struct ProjectionSettings: Sendable, Equatable {
             minTreated: l.minTreated, minControl: l.minControl,
             persuadableThreshold: l.persuadableThreshold, sleepingDogThreshold: l.sleepingDogThreshold,
             baseRateThreshold: l.baseRateThreshold, lookbackDays: l.lookbackDays)
+        learner = UpliftLearnerSettings(bending: BendingSettings(layout: encoder.layout))
         attributionWindowDays = max(l.attributionWindowDays, 1)
         let policyDays = config.contactPolicies.map { Self.windowDays(of: $0.rule) }.max() ?? 0
         horizonDays = max(90, l.lookbackDays + attributionWindowDays, policyDays)
@@ -91,6 +94,7 @@ public struct ProjectionSettings: Sendable, Equatable {
             h.combine(UInt64(bitPattern: Int64(v)))
         }
         for v in [u.persuadableThreshold, u.sleepingDogThreshold, u.baseRateThreshold] { h.combine(v.bitPattern) }
+        h.combine(String(describing: learner))
         return h.value
     }
 

@@ -46,7 +46,7 @@ public struct ProjectionState: Sendable {
         var learners: [String: OfferLearner] = [:]
         for id in settings.offers.keys {
             learners[id] = OfferLearner(
-                model: UpliftModel(inputDimension: settings.encoder.dimension, parameters: settings.uplift))
+                model: UpliftModel(inputDimension: settings.encoder.dimension, parameters: settings.uplift, settings: settings.learner))
         }
         self.learners = learners
     }

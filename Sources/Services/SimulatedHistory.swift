@@ -1,3 +1,4 @@
+import Foundation
 import DecisionFlow
 import Projection
 import XSellCore
@@ -17,7 +18,7 @@ public struct SimulatedBank: Sendable {
     private let engine: DecisionEngine
 
     /// A bank for `config`; decisions use its first flow on `channel`.
-    public init(config: XSellConfig, truth: GroundTruth = .tutorial, channel: String = "in_app") {
+    public init(config: XSellConfig, truth: GroundTruth = .linear, channel: String = "in_app") {
         self.config = config
         self.truth = truth
         self.flowKey = config.flows.first?.key ?? "cross-sell"
@@ -37,6 +38,12 @@ public struct SimulatedBank: Sendable {
             request: request, view: ProfileOnlyView(customer: state), now: at, ids: ids, pendingContacts: [])
         else { return nil }
         return event
+    }
+
+    /// The share of decisions in the control arm: the flow's `holdoutPercent` (0 without an experiment).
+    public var holdoutShare: Double {
+        guard let experiment = config.flows.first(where: { $0.key == flowKey })?.experiment, experiment.enabled else { return 0 }
+        return min(max(experiment.holdoutPercent / 100, 0), 1)
     }
 }
 
@@ -59,12 +66,42 @@ public struct SimulatedExposure: Sendable, Hashable {
     public var treated: Bool
     /// Whether the customer took the offer up within the attribution window.
     public var converted: Bool
+    /// Treated exposures: the probability with which the logging policy showed this offer to this
+    /// customer (holdout draw included), as logged in the decision. `nil` for control exposures.
+    public var propensity: Double?
+}
+
+/// How the logging policy of an offline history picks the offer a treatment-arm customer sees.
+public enum TreatmentDesign: String, Sendable, Hashable, CaseIterable {
+    /// One eligible offer chosen uniformly: treated exposures are a random sample.
+    case random
+    /// Targets likely converters: offer `o` is shown with probability proportional to
+    /// `(μ_C(o, x) / (1 − μ_C(o, x)))^1.5` among the eligible offers, the way a propensity
+    /// model would target them. The known probability is logged as the decision's `propensity`.
+    case confounded
+
+    /// The probability of showing each of `candidates` to `customer` (sums to 1).
+    func policy(_ candidates: [String], _ customer: SimulatedCustomer, truth: GroundTruth) -> [Double] {
+        switch self {
+        case .random:
+            return candidates.map { _ in 1 / Double(candidates.count) }
+        case .confounded:
+            let w = candidates.map { o -> Double in
+                let p = min(max(truth.muControl(o, customer), 1e-4), 1 - 1e-4)
+                return pow(p / (1 - p), 1.5)
+            }
+            let total = w.reduce(0, +)
+            return w.map { $0 / total }
+        }
+    }
 }
 
 /// An offline history of the synthetic bank for the quality benchmark and the simulator's
-/// `--events-out` (docs/simulation.md): one decision per customer, on the flow's holdout
-/// (10% control in the tutorial) with a *randomised* treatment — a treated customer is shown
-/// one of its eligible offers chosen uniformly — and outcomes drawn from the ground truth.
+/// `--events-out` (docs/simulation.md): one decision per customer with a randomised holdout per
+/// decision (the flow's `holdoutPercent`, 10% in the tutorial) — a control decision lists every
+/// eligible offer — and, in the treatment arm, one eligible offer shown by the `design`'s
+/// logging policy, whose probability (times the treatment share) the decision logs as the
+/// entry's `propensity`; outcomes are drawn from the ground truth.
 public struct SimulatedHistory: Sendable {
     /// 2024-09-29T00:00:00Z: day 19,995 since the epoch, a multiple of the 15-day model
     /// generation, so the whole history lands in one serving generation.
@@ -79,17 +116,21 @@ public struct SimulatedHistory: Sendable {
     /// day that closes every attribution window; sorted by event time.
     public var events: [DomainEvent] = []
 
-    /// Draws customers until `exposureCount` exposures exist. Deterministic in `seed`.
+    /// Draws customers until `exposureCount` exposures or `decisionCount` decisions exist,
+    /// whichever comes first. Deterministic in `seed`.
     public static func generate(
-        bank: SimulatedBank, exposures exposureCount: Int, seed: UInt64, days: Int = 45, start: Timestamp = defaultStart
+        bank: SimulatedBank, exposures exposureCount: Int = .max, decisions decisionCount: Int = .max, seed: UInt64,
+        design: TreatmentDesign = .random,
+        days: Int = 45, start: Timestamp = defaultStart
     ) -> SimulatedHistory {
         var random = SimulationRandom(seed: seed)
         var history = SimulatedHistory()
         var timed: [(Int64, DomainEvent)] = []
         let day = Timestamp.millisecondsPerDay
         let t0 = start.millisecondsSinceEpoch
+        let holdout = bank.holdoutShare
         var n = 0
-        while history.exposures.count < exposureCount {
+        while history.exposures.count < exposureCount && history.customers.count < decisionCount {
             let customer = SimulatedCustomer(id: "sim-\(seed)-\(n)", random: &random)
             let at = t0 + Int64(random.unit() * Double(Int64(days) * day))
             n += 1
@@ -100,20 +141,30 @@ public struct SimulatedHistory: Sendable {
             timed.append((t0 - day, .profile(ProfileEvent(
                 eventId: "sim-p-\(customer.id)", customerId: customer.id,
                 occurredAt: Timestamp(millisecondsSinceEpoch: t0 - day), attributes: customer.attributes))))
-            let shown: [String]
+            decision.arm = random.bernoulli(holdout) ? .control : .treatment
+            var shown: [(offerId: String, propensity: Double?)]
             if decision.arm == .treatment {
-                let pick = decision.candidates[random.index(decision.candidates.count)]
-                decision.decisions = [DecisionEntry(offerId: pick, rank: 1)]
-                shown = [pick]
+                let policy = design.policy(decision.candidates, customer, truth: bank.truth)
+                let u = random.unit()
+                var pick = policy.count - 1, cumulative = 0.0
+                for (i, p) in policy.enumerated() {
+                    cumulative += p
+                    if u < cumulative { pick = i; break }
+                }
+                let propensity = (1 - holdout) * policy[pick]
+                decision.decisions = [DecisionEntry(offerId: decision.candidates[pick], rank: 1, propensity: propensity)]
+                shown = [(decision.candidates[pick], propensity)]
             } else {
-                shown = decision.candidates
+                decision.decisions = []
+                shown = decision.candidates.map { ($0, nil) }
             }
             timed.append((at, .decision(decision)))
-            for offerId in shown {
+            for (offerId, propensity) in shown {
                 let treated = decision.arm == .treatment
                 let p = treated ? bank.truth.muTreated(offerId, customer) : bank.truth.muControl(offerId, customer)
                 let converted = random.bernoulli(p)
-                history.exposures.append(SimulatedExposure(customer: index, offerId: offerId, treated: treated, converted: converted))
+                history.exposures.append(SimulatedExposure(
+                    customer: index, offerId: offerId, treated: treated, converted: converted, propensity: propensity))
                 guard converted else { continue }
                 let when = at + Int64((0.01 + random.unit() * 19.99) * Double(day))
                 timed.append((when, .interaction(InteractionEvent(

@@ -80,14 +80,14 @@ public struct SimulatedCustomer: Sendable, Hashable {
     }
 }
 
-/// The ground truth of the synthetic bank: per offer, the conversion probability of a customer
-/// if not treated, μ_C(x), and if treated, μ_T(x), each a logistic function
-/// `σ(c₀ + c_t·u_t + c_b·u_b + c_prem·[premium] + c_priv·[private])` of
-/// `u_t = ln(1 + tenureMonths) − 3.5` and `u_b = (ln(1 + avgMonthlyBalance) − 9.5) / 1.5`.
-/// τ(x) = μ_T(x) − μ_C(x). The coefficients (docs/simulation.md) make all four segments occur,
-/// with effects that depend on balance and tenure, not only on tier.
+/// The ground truth of a synthetic bank: per offer, the conversion probability of a customer if
+/// not treated, μ_C(x), and if treated, μ_T(x); τ(x) = μ_T(x) − μ_C(x). Two worlds
+/// (docs/simulation.md): `.linear`, logistic in ln(1+tenure), ln(1+balance) and the tier, and
+/// `.bends` (`SimulationWorlds.swift`), with thresholds, bumps and interactions.
 public struct GroundTruth: Sendable {
-    /// Coefficients of one logistic function.
+    /// Coefficients of one logistic function
+    /// `σ(c₀ + c_t·u_t + c_b·u_b + c_prem·[premium] + c_priv·[private])` of
+    /// `u_t = ln(1 + tenureMonths) − 3.5` and `u_b = (ln(1 + avgMonthlyBalance) − 9.5) / 1.5`.
     public struct Logit: Sendable, Hashable {
         /// c₀, c_t, c_b, c_prem, c_priv.
         public var intercept, tenure, balance, premium, privateTier: Double
@@ -100,36 +100,78 @@ public struct GroundTruth: Sendable {
                 + (customer.tier == "premium" ? premium : 0) + (customer.tier == "private" ? privateTier : 0)
             return 1 / (1 + exp(-z))
         }
+
+        var json: JSONValue {
+            .object([
+                "intercept": .number(intercept), "tenure": .number(tenure), "balance": .number(balance),
+                "premium": .number(premium), "private": .number(privateTier),
+            ])
+        }
     }
 
-    /// μ_C and μ_T of each offer of the tutorial configuration.
-    public var offers: [String: (control: Logit, treated: Logit)]
+    /// μ_C and μ_T of one offer.
+    public struct OfferTruth: Sendable {
+        /// The offer's truth as JSON (coefficients or a description of its shape).
+        public var description: JSONValue
+        /// `(μ_C(x), μ_T(x))`.
+        public var probabilities: @Sendable (SimulatedCustomer) -> (control: Double, treated: Double)
 
-    /// The bank of docs/simulation.md for the tutorial's four offers.
-    public static let tutorial = GroundTruth(offers: [
-        // Persuadable with small balances, sleeping dog with large ones (they would open it anyway).
-        "high-yield-savings": (Logit(intercept: -2.9, tenure: 0, balance: 1.1, premium: 0, privateTier: 0),
-                               Logit(intercept: -2.0, tenure: 0, balance: 0.1, premium: 0, privateTier: 0)),
-        // Persuadable early in the relationship; long-tenured customers are put off (lost causes
-        // or, with large balances, sleeping dogs).
-        "rewards-credit-card": (Logit(intercept: -2.6, tenure: 0.3, balance: 0, premium: 0, privateTier: 0),
-                                Logit(intercept: -2.4, tenure: -1.1, balance: 0.2, premium: 0, privateTier: 0)),
-        // Premium customers are persuadable; private ones have an adviser already (sleeping dogs).
-        "wealth-management-account": (Logit(intercept: -2.4, tenure: 0, balance: 0.7, premium: 0, privateTier: 1.0),
-                                      Logit(intercept: -1.6, tenure: 0, balance: 0.3, premium: 0.3, privateTier: 0)),
-        // Persuadable at 2–5 years of tenure, a sure thing later.
-        "mortgage-pre-approval": (Logit(intercept: -2.8, tenure: -0.3, balance: 0.3, premium: 0, privateTier: 0),
-                                  Logit(intercept: -1.8, tenure: -1.5, balance: 0.3, premium: 0, privateTier: 0)),
-    ])
+        /// An offer whose μ_C and μ_T are logistic (the linear world).
+        public static func logit(control: Logit, treated: Logit) -> OfferTruth {
+            OfferTruth(
+                description: .object(["muControl": control.json, "muTreated": treated.json]),
+                probabilities: { (control.probability($0), treated.probability($0)) })
+        }
+    }
+
+    /// The world's name (`linear`, `bends`).
+    public var name: String
+    /// The formula of the world, in words, for the truth file.
+    public var formula: String
+    /// The truth of each offer of the tutorial configuration.
+    public var offers: [String: OfferTruth]
+
+    /// The linear world of docs/simulation.md (the project's first simulator) for the tutorial's four offers.
+    public static let linear = GroundTruth(
+        name: "linear",
+        formula: "mu = sigmoid(intercept + tenure*(ln(1+tenureMonths)-3.5) + balance*(ln(1+avgMonthlyBalance)-9.5)/1.5 + premium*[tier=premium] + private*[tier=private]); tau = muTreated - muControl",
+        offers: [
+            // Persuadable with small balances, sleeping dog with large ones (they would open it anyway).
+            "high-yield-savings": .logit(
+                control: Logit(intercept: -2.9, tenure: 0, balance: 1.1, premium: 0, privateTier: 0),
+                treated: Logit(intercept: -2.0, tenure: 0, balance: 0.1, premium: 0, privateTier: 0)),
+            // Persuadable early in the relationship; long-tenured customers are put off (lost causes
+            // or, with large balances, sleeping dogs).
+            "rewards-credit-card": .logit(
+                control: Logit(intercept: -2.6, tenure: 0.3, balance: 0, premium: 0, privateTier: 0),
+                treated: Logit(intercept: -2.4, tenure: -1.1, balance: 0.2, premium: 0, privateTier: 0)),
+            // Premium customers are persuadable; private ones have an adviser already (sleeping dogs).
+            "wealth-management-account": .logit(
+                control: Logit(intercept: -2.4, tenure: 0, balance: 0.7, premium: 0, privateTier: 1.0),
+                treated: Logit(intercept: -1.6, tenure: 0, balance: 0.3, premium: 0.3, privateTier: 0)),
+            // Persuadable at 2–5 years of tenure, a sure thing later.
+            "mortgage-pre-approval": .logit(
+                control: Logit(intercept: -2.8, tenure: -0.3, balance: 0.3, premium: 0, privateTier: 0),
+                treated: Logit(intercept: -1.8, tenure: -1.5, balance: 0.3, premium: 0, privateTier: 0)),
+        ])
+
+    /// The world called `name` (`linear` or `bends`), `nil` for another name.
+    public static func named(_ name: String) -> GroundTruth? {
+        switch name {
+        case "linear": return .linear
+        case "bends": return .bends
+        default: return nil
+        }
+    }
 
     /// μ_C(x): the probability that `customer` takes up `offerId` unprompted (0 for an unknown offer).
     public func muControl(_ offerId: String, _ customer: SimulatedCustomer) -> Double {
-        offers[offerId]?.control.probability(customer) ?? 0
+        offers[offerId]?.probabilities(customer).control ?? 0
     }
 
     /// μ_T(x): the probability that `customer` takes up `offerId` when it is offered.
     public func muTreated(_ offerId: String, _ customer: SimulatedCustomer) -> Double {
-        offers[offerId]?.treated.probability(customer) ?? 0
+        offers[offerId]?.probabilities(customer).treated ?? 0
     }
 
     /// τ(x) = μ_T(x) − μ_C(x).
@@ -159,17 +201,8 @@ public struct GroundTruth: Sendable {
         ])
     }
 
-    /// The truth as JSON: the formula, and per offer the coefficients of μ_C and μ_T.
+    /// The truth as JSON: the world, its formula, and per offer its description.
     public var json: JSONValue {
-        func logit(_ l: Logit) -> JSONValue {
-            .object([
-                "intercept": .number(l.intercept), "tenure": .number(l.tenure), "balance": .number(l.balance),
-                "premium": .number(l.premium), "private": .number(l.privateTier),
-            ])
-        }
-        return .object([
-            "formula": .string("mu = sigmoid(intercept + tenure*(ln(1+tenureMonths)-3.5) + balance*(ln(1+avgMonthlyBalance)-9.5)/1.5 + premium*[tier=premium] + private*[tier=private]); tau = muTreated - muControl"),
-            "offers": .object(offers.mapValues { .object(["muControl": logit($0.control), "muTreated": logit($0.treated)]) }),
-        ])
+        .object(["world": .string(name), "formula": .string(formula), "offers": .object(offers.mapValues(\.description))])
     }
 }

@@ -13,7 +13,7 @@ struct Simulate: AsyncParsableCommand {
             per customer and round, and publishes the conversions the ground truth draws for what \
             was shown (organic take-up for the rest), then a closing event 31 days ahead so every \
             attribution window closes. Offline (--events-out FILE.jsonl): writes a history of \
-            --exposures exposures on the flow's holdout with randomised treatment, one \
+            --exposures exposures with a randomised holdout per decision and a --design treatment policy, one \
             {"topic","value"} object per line, without any broker. Both write the ground truth \
             per customer to --truth-out. See docs/simulation.md.
             """
@@ -26,15 +26,23 @@ struct Simulate: AsyncParsableCommand {
     @Option(help: "Live: simulated customers.") var customers: Int = 1_000
     @Option(help: "Live: requests per customer.") var rounds: Int = 1
     @Option(help: "Channel of the requests.") var channel: String = "in_app"
+    @Option(help: "Ground truth: bends (thresholds, bumps, interactions) or linear (logistic in the encoded features).")
+    var world: String = "bends"
+    @Option(help: "Offline: treatment policy, random (uniform among eligible offers) or confounded (targets likely converters).")
+    var design: String = "random"
     @Flag(help: "Live: wait until the profiles are in the event log under --data-dir (same machine) before asking.")
     var awaitIngest = false
     @Option(help: "Where to write the ground truth (JSON lines: the model, then one line per customer).")
     var truthOut: String = "simulation-truth.jsonl"
 
     func run() async throws {
-        let bank = SimulatedBank(config: try Runtime.config(common), channel: channel)
+        guard let truth = GroundTruth.named(world) else { throw ValidationError("--world: unknown world '\(world)' (bends, linear)") }
+        guard let treatment = TreatmentDesign(rawValue: design) else {
+            throw ValidationError("--design: unknown design '\(design)' (random, confounded)")
+        }
+        let bank = SimulatedBank(config: try Runtime.config(common), truth: truth, channel: channel)
         if let eventsOut {
-            let history = SimulatedHistory.generate(bank: bank, exposures: exposures, seed: seed)
+            let history = SimulatedHistory.generate(bank: bank, exposures: exposures, seed: seed, design: treatment)
             try Self.write(history.events.map { .object(["topic": .string($0.topic.rawValue), "value": EventCodec.jsonValue($0)]) }, to: eventsOut)
             try Self.write([bank.truth.json] + history.customers.map(bank.truth.json), to: truthOut)
             let treated = history.exposures.filter(\.treated).count
