@@ -17,6 +17,14 @@ extension BacktestCoverage {
             return .decision(d)
         }
         let customers = Dictionary(history.customers.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        func withoutUplift(_ config: XSellConfig) -> XSellConfig {
+            var config = config
+            for f in config.flows.indices {
+                config.flows[f].score.formula?.upliftWeight = 0
+                for o in config.flows[f].score.overrides.indices { config.flows[f].score.overrides[o].formula.upliftWeight = 0 }
+            }
+            return config
+        }
         func topOne(_ config: XSellConfig) -> XSellConfig {
             var config = config
             for f in config.flows.indices { config.flows[f].rank.maxCandidates = 1 }
@@ -26,7 +34,7 @@ extension BacktestCoverage {
         for f in priority.flows.indices { priority.flows[f].score.method = .priorityWeighted }
         let policies = [
             (name: "uplift", config: topOne(tutorial)),
-            (name: "prie", config: topOne(SimulationEvaluation.withUpliftWeight(0, tutorial))),
+            (name: "prie", config: topOne(withoutUplift(tutorial))),
             (name: "priority", config: priority),
         ]
         // Evaluate the last 15 of the 45 days: the learners (the DR direct model) have labelled data.

@@ -159,7 +159,7 @@ public final class ScoringWorker: Service, Sendable {
             return refusal(of: message, code: .badRequest, deadLetterCode: ReplyErrorCode.badRequest.rawValue, reason: refused)
         }
         if let response = answeredBefore(request) {
-            return Answer(reply: reply(.response(response), to: request.replyTopic, key: message.key), records: [])
+            return Answer(request: message, reply: reply(.response(response), to: request.replyTopic, key: message.key), records: [])
         }
         let view = projection.view(customerId: request.customerId)
         let ids = DecisionIdentifiers(
