@@ -27,8 +27,8 @@ struct FoldBench: AsyncParsableCommand {
             guard let order = BankStream.Order(rawValue: String(name)) else { throw ValidationError("unknown order \(name)") }
             return order
         }
-        print("| events | customers | order | read + decode ev/s | replay ev/s | replay / read+decode | ns/event | peak RSS | RSS after | B/customer | digest | cold restart | snapshot + tail | snapshot write (size) |")
-        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        print("| events | customers | order | read + decode ev/s | replay ev/s | replay / read+decode | ns/event | peak RSS | RSS after | B/customer | digest | first apply after a snapshot copy | cold restart | snapshot + tail | snapshot write (size) |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for size in sizes.split(separator: ",").compactMap({ Int($0) }) {
             for order in chosen {
                 let restart = !noRestart && order == .time
@@ -41,7 +41,7 @@ struct FoldBench: AsyncParsableCommand {
                 row += "\(Int(n("records") / n("readDecode"))) | \(Int(n("records") / n("replay"))) | "
                 row += String(format: "%.2f | %.0f | ", n("readDecode") / n("replay"), n("replay") / n("records") * 1e9)
                 row += String(format: "%.0f MB | %.0f MB | %.0f | ", n("hwm") / 1e6, n("rssAfter") / 1e6, perCustomer)
-                row += "\(r["digest"] ?? "?") | "
+                row += "\(r["digest"] ?? "?") | " + String(format: "%.1f ms | ", n("snapshotStall") * 1e3)
                 if restart {
                     row += String(format: "%.2f s | %.2f s | %.2f s (%.0f MB) |", n("cold"), n("warm"), n("snapshotWrite"), n("snapshotBytes") / 1e6)
                 } else {
@@ -109,8 +109,25 @@ struct FoldRun: AsyncParsableCommand {
         report("hwm", Self.status("VmHWM"))
         report("rssAfter", Self.status("VmRSS"))
         report("digest", String(replayed!.state.stateDigest, radix: 16))
+        report("snapshotStall", Self.firstApplyAfterCopy(&replayed!.state, stream: stream))
         replayed = nil
         if restart { try await measureRestart(config: config, stream: stream, log: path) }
+    }
+
+    /// What a snapshot costs the fold: `ProjectionRunner` takes a value copy of the state under
+    /// its lock and encodes it elsewhere; the fold's next `apply` then pays for whatever the
+    /// copy shares (copy on write). Seconds of that first `apply`.
+    static func firstApplyAfterCopy(_ state: inout ProjectionState, stream: BankStream) -> Double {
+        let copy = state
+        let event = DomainEvent.profile(ProfileEvent(
+            eventId: "stall", customerId: stream.customerId(0),
+            occurredAt: Timestamp(millisecondsSinceEpoch: stream.start), attributes: ["tier": .string("plus")]))
+        let clock = ContinuousClock()
+        let t = clock.now
+        state.apply(event, position: state.nextPosition)
+        let seconds = (clock.now - t).benchSeconds
+        withExtendedLifetime(copy) {}
+        return seconds
     }
 
     /// Cold restart vs snapshot + tail: a snapshot of the whole log is written, a tail of 10%
