@@ -208,13 +208,29 @@ final class PendingContacts: Sendable {
     private let byCustomer = Mutex<[String: [Contact]]>([:])
 
     /// The pending contacts of `customerId` not yet in `state`; drops the folded and the stale ones.
+    ///
+    /// Costs O(log n + k) for a history of n contacts of which k are at least as recent as the
+    /// oldest pending one (the folded copies of pending contacts carry their decision's time),
+    /// not O(pending × n): a customer with a long or fast-growing history stays cheap to decide.
     func contacts(of customerId: String, notIn state: CustomerState?) -> [Contact] {
         byCustomer.withLock { all in
-            guard let list = all[customerId] else { return [] }
-            let kept = list.filter { state?.hasContacts(fromEvent: $0.eventId) != true }
+            guard let list = all[customerId], let oldest = list.map(\.at).min() else { return [] }
+            let folded = state.map { Self.eventIds(in: $0.contacts, since: oldest) } ?? []
+            let kept = list.filter { !folded.contains($0.eventId) }
             all[customerId] = kept.isEmpty ? nil : kept
             return kept
         }
+    }
+
+    /// The event ids of the contacts at or after `since` in `contacts` (in event-time order).
+    static func eventIds(in contacts: [Contact], since: Timestamp) -> Set<String> {
+        var low = 0
+        var high = contacts.count
+        while low < high {
+            let middle = (low + high) / 2
+            if contacts[middle].at < since { low = middle + 1 } else { high = middle }
+        }
+        return Set(contacts[low...].lazy.map(\.eventId))
     }
 
     /// Records the contacts a decision made at `now`.
