@@ -11,7 +11,7 @@ struct Bench: AsyncParsableCommand {
         abstract: "Benchmarks of xsell (run with -c release).",
         subcommands: [
             KafkaBench.self, IngestBench.self, AppendBench.self, ReplayBench.self, FreshnessBench.self,
-            DecideBench.self, RoundTripBench.self, QualityBench.self,
+            DecideBench.self, RoundTripBench.self, QualityBench.self, ChaosBench.self,
         ]
     )
 }
