@@ -83,6 +83,9 @@ public final class ScoringWorker: Service, Sendable {
         var request: KafkaMessage
         var reply: OutgoingMessage?
         var records: [OutgoingMessage]
+        /// Sent instead of `reply` when the decision event could not be recorded: a client
+        /// never gets a decision the log (and so the contact policies) will not know of.
+        var unrecordedReply: OutgoingMessage? = nil
     }
 
     /// The decided batch, one answer per request.
@@ -99,24 +102,28 @@ public final class ScoringWorker: Service, Sendable {
         return DecidedBatch(answers: requests.map { handle($0, now: now) })
     }
 
-    /// Sends the batch's replies and records and awaits their delivery (or their dead letters).
+    /// Sends the batch's records and then its replies, and awaits their delivery (or their dead
+    /// letters). Each reply goes out only once its request's decision event is acknowledged.
     func deliver(_ batch: DecidedBatch) async {
         await withTaskGroup(of: Void.self) { group in
             for answer in batch.answers {
-                if let reply = answer.reply {
-                    group.addTask { await self.send(reply, for: answer.request, failure: "REPLY_UNDELIVERABLE") }
-                }
-                for record in answer.records {
-                    let failure = record.topic == XSellTopic.deadLetter.rawValue ? nil : "DECISION_UNDELIVERABLE"
-                    group.addTask { await self.send(record, for: answer.request, failure: failure) }
+                group.addTask {
+                    var recorded = true
+                    for record in answer.records {
+                        let failure = record.topic == XSellTopic.deadLetter.rawValue ? nil : "DECISION_UNDELIVERABLE"
+                        if !(await self.send(record, for: answer.request, failure: failure)) { recorded = false }
+                    }
+                    guard let reply = recorded ? answer.reply : answer.unrecordedReply ?? answer.reply else { return }
+                    await self.send(reply, for: answer.request, failure: "REPLY_UNDELIVERABLE")
                 }
             }
         }
     }
 
-    /// Sends `message`, retrying retriable failures. One that fails for good is dead-lettered
-    /// with `failure` as its code (or, a dead letter itself, logged as lost).
-    private func send(_ message: OutgoingMessage, for request: KafkaMessage, failure: String?) async {
+    /// Sends `message`, retrying retriable failures; true once it is delivered. One that fails
+    /// for good is dead-lettered with `failure` as its code (or, a dead letter itself, logged as lost).
+    @discardableResult
+    private func send(_ message: OutgoingMessage, for request: KafkaMessage, failure: String?) async -> Bool {
         let logger = self.logger
         do {
             _ = try await producer.sendRetrying(message, backoff: options.retryBackoff) { error, attempt in
@@ -124,17 +131,19 @@ public final class ScoringWorker: Service, Sendable {
                     logger.warning("send to \(message.topic) failed (attempt \(attempt)), retrying: \(error)")
                 }
             }
+            return true
         } catch {
             guard let failure else {
                 logger.error(
                     "dead letter for \(request.topicPartition)@\(request.offset) undeliverable, the request is lost: \(error)")
-                return
+                return false
             }
             logger.warning("\(message.topic) for \(request.topicPartition)@\(request.offset) undeliverable: \(error)")
             let deadLetter = DeadLetters.message(
                 for: request, code: failure, reason: "\(message.topic): \(error)",
                 maxPayloadBytes: options.maxDeadLetterPayloadBytes)
             await send(deadLetter, for: request, failure: nil)
+            return false
         }
     }
 
@@ -176,7 +185,10 @@ public final class ScoringWorker: Service, Sendable {
             let decision = OutgoingMessage(
                 topic: XSellTopic.decision.rawValue, key: Array(request.customerId.utf8),
                 value: EventCodec.encode(.decision(event)))
-            return Answer(request: message, reply: replyMessage, records: [decision])
+            let unrecorded = reply(
+                .error(requestId: request.requestId, code: .unavailable, message: "the decision could not be recorded"),
+                to: request.replyTopic, key: message.key)
+            return Answer(request: message, reply: replyMessage, records: [decision], unrecordedReply: unrecorded)
         case .rejected(let error):
             return Answer(
                 request: message, reply: replyMessage,
@@ -229,13 +241,29 @@ final class PendingContacts: Sendable {
     private let byCustomer = Mutex<[String: [Contact]]>([:])
 
     /// The pending contacts of `customerId` not yet in `state`; drops the folded and the stale ones.
+    ///
+    /// Costs O(log n + k) for a history of n contacts of which k are at least as recent as the
+    /// oldest pending one (the folded copies of pending contacts carry their decision's time),
+    /// not O(pending × n): a customer with a long or fast-growing history stays cheap to decide.
     func contacts(of customerId: String, notIn state: CustomerState?) -> [Contact] {
         byCustomer.withLock { all in
-            guard let list = all[customerId] else { return [] }
-            let kept = list.filter { state?.hasContacts(fromEvent: $0.eventId) != true }
+            guard let list = all[customerId], let oldest = list.map(\.at).min() else { return [] }
+            let folded = state.map { Self.eventIds(in: $0.contacts, since: oldest) } ?? []
+            let kept = list.filter { !folded.contains($0.eventId) }
             all[customerId] = kept.isEmpty ? nil : kept
             return kept
         }
+    }
+
+    /// The event ids of the contacts at or after `since` in `contacts` (in event-time order).
+    static func eventIds(in contacts: [Contact], since: Timestamp) -> Set<String> {
+        var low = 0
+        var high = contacts.count
+        while low < high {
+            let middle = (low + high) / 2
+            if contacts[middle].at < since { low = middle + 1 } else { high = middle }
+        }
+        return Set(contacts[low...].lazy.map(\.eventId))
     }
 
     /// Records the contacts a decision made at `now`.

@@ -82,6 +82,15 @@ enum FlowCatalogue {
         ])
     }
 
+    /// cust_42's profile for customer `id` (own event id and key).
+    static func cust42(as id: String, at time: Timestamp) -> ProfileEvent {
+        var profile = cust42(at: time)
+        profile.eventId = "p-\(id)"
+        profile.customerId = id
+        profile.attributes["customer_id"] = .string(id)
+        return profile
+    }
+
     /// `offers` active offers with 2–3 rules each (eligibility on attributes and metrics, match
     /// rules with decay), per-channel relevance, two contact policies, the tutorial flow.
     static func yaml(offers: Int) -> String {

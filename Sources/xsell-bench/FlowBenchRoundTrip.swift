@@ -71,10 +71,7 @@ struct RoundTripBench: AsyncParsableCommand {
         let ids = (0..<customers).map { "bench-\(run)-\($0)" }
         let producer = try KafkaProducer(configuration: kafka)
         for id in ids {
-            var profile = FlowCatalogue.cust42(at: WallClock.now())
-            profile.eventId = "p-\(id)"
-            profile.customerId = id
-            profile.attributes["customer_id"] = .string(id)
+            let profile = FlowCatalogue.cust42(as: id, at: WallClock.now())
             try producer.send(OutgoingMessage(
                 topic: XSellTopic.profile.rawValue, key: Array(id.utf8), value: EventCodec.encode(.profile(profile)))) { _ in }
         }

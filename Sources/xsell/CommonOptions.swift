@@ -15,6 +15,11 @@ struct CommonOptions: ParsableArguments {
     @Option(name: .customShort("X"), help: "librdkafka property key=value, passed through (repeatable).")
     var properties: [String] = []
 
+    @Option(help: ArgumentHelp(
+        "A librdkafka properties file (key=value lines, # comments), under the -X properties (default: $XSELL_KAFKA_PROPERTIES).",
+        discussion: "Keeps secrets such as sasl.password off the command line, where ps shows them; so does $XSELL_SASL_PASSWORD."))
+    var kafkaProperties: String?
+
     /// The bootstrap servers from the flag or the environment, if any.
     var resolvedBootstrapServers: String? {
         if let bootstrapServers, !bootstrapServers.isEmpty { return bootstrapServers }
@@ -22,14 +27,45 @@ struct CommonOptions: ParsableArguments {
         return nil
     }
 
-    /// `-X key=value` pairs as a dictionary; a malformed pair is a usage error.
+    /// The librdkafka properties: the properties file, then `$XSELL_SASL_PASSWORD`, then the
+    /// `-X key=value` pairs on top. A malformed pair or line is a usage error, and so is
+    /// `group.id`: xsell names its consumer groups itself (one per role), and silently
+    /// overriding the operator's choice would be worse than refusing it.
     func librdkafkaProperties() throws -> [String: String] {
         var result: [String: String] = [:]
+        let environment = ProcessInfo.processInfo.environment
+        if let file = kafkaProperties ?? environment["XSELL_KAFKA_PROPERTIES"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            result = try Self.propertiesFile(file)
+        }
+        if let password = environment["XSELL_SASL_PASSWORD"], !password.isEmpty { result["sasl.password"] = password }
         for pair in properties {
             guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
                 throw ValidationError("-X \(pair): expected key=value")
             }
             result[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+        }
+        if result["group.id"] != nil {
+            throw ValidationError(
+                "group.id cannot be set (-X or properties file): xsell uses its own consumer groups, xsell-ingest and xsell-serve")
+        }
+        return result
+    }
+
+    /// Parses a librdkafka properties file: `key=value` lines, blank lines and `#` comments.
+    static func propertiesFile(_ path: String) throws -> [String: String] {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw ValidationError("--kafka-properties \(path): cannot read: \(error.localizedDescription)")
+        }
+        var result: [String: String] = [:]
+        for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            guard let equals = line.firstIndex(of: "="), equals != line.startIndex else {
+                throw ValidationError("\(path):\(number + 1): expected key=value")
+            }
+            let key = line[..<equals].trimmingCharacters(in: .whitespaces)
+            result[key] = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
         }
         return result
     }

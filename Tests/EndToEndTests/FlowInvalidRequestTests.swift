@@ -10,20 +10,9 @@ extension FlowEndToEndTests {
     /// a dead letter; the worker keeps serving.
     @Test("invalid requests get an error reply and a dead letter", arguments: FlowBroker.available)
     func invalidRequests(broker: FlowBroker) async throws {
-        let harness = try await FlowHarness.start(broker, config: try FlowFixtures.tutorialConfig())
-        let replies = try await harness.tail(XSellTopic.returned.rawValue)
-        let deadLetters = try await harness.tail(XSellTopic.deadLetter.rawValue)
-        do {
+        try await FlowHarness.scoped(broker) { harness, replies, deadLetters in
             try await invalidRequests(harness, replies: replies, deadLetters: deadLetters)
-        } catch {
-            await replies.close()
-            await deadLetters.close()
-            await harness.stop()
-            throw error
         }
-        await replies.close()
-        await deadLetters.close()
-        await harness.stop()
     }
 
     private func invalidRequests(_ harness: FlowHarness, replies: TopicTail, deadLetters: TopicTail) async throws {

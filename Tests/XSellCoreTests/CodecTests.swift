@@ -48,6 +48,9 @@ import Testing
         ("orders.v1", #"{}"#, .unknownTopic, "topic \"orders.v1\""),
         ("decision.made.v1", "{" + decisionBase + #","decisions":[{"offerId":"a","rank":0}]}"#,
          .invalidValue, "decisions[0].rank: must be at least 1, got 0"),
+        // Issue 9: a duplicate key (over-long ids: IngestDeadLetterTests, the message would pass 400 bytes here).
+        ("interaction.recorded.v1", #"{"eventId":"i","occurredAt":"2024-05-01T12:00:00Z","customerId":"c","offerId":"o","channel":"email","outcome":"click","outcome":"opt_out"}"#,
+         .invalidJSON, "duplicate key \"outcome\""),
     ]
 
     @Test(arguments: rejections)
@@ -61,8 +64,10 @@ import Testing
         }
     }
 
+    /// `future_timestamp` is ingest's check against its wall clock, not the codec's
+    /// (`IngestDeadLetterTests` has its row).
     @Test func everyRejectionCodeHasARow() {
-        #expect(Set(Self.rejections.map(\.2)) == Set(RejectionCode.allCases))
+        #expect(Set(Self.rejections.map(\.2)) == Set(RejectionCode.allCases).subtracting([.futureTimestamp]))
     }
 
     @Test(arguments: [
