@@ -116,17 +116,20 @@ public enum BacktestEvaluation {
         var evaluated: [EvaluatedDecision] = []
         var state = ProjectionState(config: config)
         try forEachEvent { event, position in
-            defer { state.apply(event, position: position) }
             switch event {
             case .interaction(let i): log.record(i)
             case .profile: break
             case .decision(let d):
-                guard log.record(d), window.contains(d.occurredAt) else { return }
-                let view = state.view(customerId: d.customerId)
-                let picks = engines.map { engine in Self.picks(of: engine, at: d, view: view) }
+                guard log.record(d), window.contains(d.occurredAt) else { break }
+                // Settled like the live runner's state after each batch (settling is canonical,
+                // ADR 0003). The view shares the learners' storage: it must be gone before
+                // `apply` mutates them, or every fold would copy them.
+                state.settle()
+                let picks = Self.picks(of: engines, at: d, state: state)
                 for p in picks { log.recordPicks(p.map(\.offerId), at: d) }
                 evaluated.append(EvaluatedDecision(decision: d, picks: picks))
             }
+            state.apply(event, position: position)
         }
         for e in evaluated { observe(e.decision, e.picks.map { $0.map(\.offerId) }) }
         let windowMillis = Int64(max(config.learning.attributionWindowDays, 1)) * Timestamp.millisecondsPerDay
@@ -162,6 +165,12 @@ public enum BacktestEvaluation {
             conversions: log.conversionCount, attributedConversions: log.attributed(labels),
             policies: results, difference: results.count > 1 ? results[0].evaluation.difference(from: results[1].evaluation) : nil,
             warnings: warnings(results))
+    }
+
+    /// Per engine, the offers it would show at the logged decision `d` from `state`.
+    static func picks(of engines: [DecisionEngine], at d: DecisionEvent, state: borrowing ProjectionState) -> [[Pick]] {
+        let view = state.view(customerId: d.customerId)
+        return engines.map { picks(of: $0, at: d, view: view) }
     }
 
     /// The offers `engine` would show at the logged decision `d`, with the direct model's

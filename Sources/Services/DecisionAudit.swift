@@ -10,9 +10,9 @@ import XSellCore
 ///
 /// The worker decided from its projection as it stood then, which had folded every record before
 /// some position at or before the decision's own record (records from other customers may have
-/// arrived in between). The audit therefore re-derives the decision on the state before each of
-/// the last `searchRecords` positions up to the decision's own and reports the latest that
-/// reproduces it; when none does, it reports the differences at the decision's own position.
+/// arrived in between). The audit re-derives the decision on the state just before its own
+/// record; when that differs, on the state before each of the `searchRecords` positions before it,
+/// and reports the latest that reproduces it; when none does, the differences at its own position.
 public enum DecisionAudit {
     /// Which decision to audit.
     public enum Selector: Sendable, CustomStringConvertible {
@@ -103,29 +103,49 @@ public enum DecisionAudit {
             throw AuditError.configurationMissing(fingerprint: fingerprint, path: archive.path(fingerprint: fingerprint))
         }
         let engine = DecisionEngine(config: config)
+        // First the state just before the decision's own record (the usual case), then, if that
+        // does not reproduce it, each of the `searchRecords` states before.
+        var own: (RecommendationResponse, DecisionEvent)?
+        try fold(directory: directory, config: config, until: position, checkingFrom: position, progress: progress) { p, state in
+            own = try rederive(logged, engine: engine, view: state.view(customerId: logged.customerId))
+        }
+        guard let (response, rederived) = own else { throw AuditError.notFound(selector) }
+        let differences = differences(logged: logged, rederived: rederived)
+        var result = Result(
+            logged: logged, position: position, fingerprint: fingerprint, reproducedAt: differences.isEmpty ? position : nil,
+            response: response, rederived: rederived, differences: differences)
+        guard !differences.isEmpty, searchRecords > 0, position > 0 else { return result }
+        try fold(
+            directory: directory, config: config, until: position - 1,
+            checkingFrom: position > searchRecords ? position - searchRecords : 0, progress: progress
+        ) { p, state in
+            let (response, event) = try rederive(logged, engine: engine, view: state.view(customerId: logged.customerId))
+            guard Self.differences(logged: logged, rederived: event).isEmpty else { return }
+            result.reproducedAt = p
+            result.response = response
+            result.rederived = event
+            result.differences = []
+        }
+        return result
+    }
+
+    /// Folds the log with `config` and calls `check(p, state)` with the settled state before
+    /// record `p` for every `p` in `checkingFrom...until`.
+    private static func fold(
+        directory: String, config: XSellConfig, until: UInt64, checkingFrom: UInt64,
+        progress: (LogReplay.Progress) -> Void, check: (UInt64, ProjectionState) throws -> Void
+    ) throws {
         var state = ProjectionState(config: config)
-        var reproducedAt: UInt64?
-        var matched: (RecommendationResponse, DecisionEvent)?
-        var atOwn: (RecommendationResponse, DecisionEvent)?
-        let firstChecked = position > searchRecords ? position - searchRecords : 0
         try stopping { try LogReplay.forEachEvent(directory: directory, progress: progress) { event, p in
-            if p >= firstChecked {
-                var settled = state
-                settled.settle()
-                let result = try rederive(logged, engine: engine, view: settled.view(customerId: logged.customerId))
-                if differences(logged: logged, rederived: result.1).isEmpty {
-                    reproducedAt = p
-                    matched = result
-                }
-                if p == position { atOwn = result }
+            if p >= checkingFrom {
+                // Settling is canonical (ADR 0003): the live runner's state after any batch is
+                // the settled fold of the records before it.
+                state.settle()
+                try check(p, state)
             }
-            if p == position { throw Stop() }
+            if p >= until { throw Stop() }
             state.apply(event, position: p)
         } }
-        guard let (response, rederived) = matched ?? atOwn else { throw AuditError.notFound(selector) }
-        return Result(
-            logged: logged, position: position, fingerprint: fingerprint, reproducedAt: reproducedAt, response: response,
-            rederived: rederived, differences: reproducedAt == nil ? differences(logged: logged, rederived: rederived) : [])
     }
 
     /// Re-runs the flow for the logged decision: same customer, channel, flow, time and ids, with

@@ -183,18 +183,23 @@ public enum Reports {
                 table.rows.append(row)
             }
         }
-        var overlap = ReportTable(headers: ["policy", "offer", "picked (treated)", "logged showed", "share", "ESS"])
+        var overlap = ReportTable(headers: ["policy", "offer", "picked (treated)", "logged showed", "share"])
         for p in report.policies {
             overlap.rows += p.overlap.map { o in
-                [p.name, o.offerId, "\(o.treatedPicks)", "\(o.shown)", ReportTable.percent(o.shownShare),
-                 ReportTable.fixed(p.evaluation.effectiveSampleSize, 1)]
+                [p.name, o.offerId, "\(o.treatedPicks)", "\(o.shown)", ReportTable.percent(o.shownShare)]
             }
+        }
+        var samples = ReportTable(headers: ["policy", "shown matches", "control matches", "unmatched treated picks", "ESS (shown)"])
+        samples.rows = report.policies.map { p in
+            let e = p.evaluation
+            return [p.name, "\(e.shownMatches)", "\(e.controlMatches)", "\(e.unmatchedTreatedPicks)", ReportTable.fixed(e.effectiveSampleSize, 1)]
         }
         var lines = [
             "\(report.evaluated) decisions evaluated (\(report.treated) treated, \(report.control) control) of "
                 + "\(report.loggedDecisions) logged; \(report.unlabelled) in the window still inside their attribution window",
             "\(report.attributedConversions) of \(report.conversions) conversions labelled a logged decision (one decision each)",
-            "", "per 1,000 decisions:", table.rendered, "", "overlap with the logged policy:", overlap.rendered,
+            "", "per 1,000 decisions:", table.rendered, "", "samples:", samples.rendered, "",
+            "overlap with the logged policy:", overlap.rendered,
         ]
         lines += report.warnings.map { "warning: " + $0 }
         return ReportDocument(json: .object(json), text: lines.joined(separator: "\n"), csv: csv)

@@ -92,4 +92,24 @@ import XSellCore
             window: BacktestEvaluation.Window(from: ReportFixtures.day(2)))
         #expect(none.evaluated == 0 && none.loggedDecisions == 20)
     }
+
+    /// The command line: `--json` prints the report, `--csv FILE` writes one row per policy,
+    /// estimator and metric.
+    @Test func commandWritesJSONAndCSV() throws {
+        let data = ReportFixtures.dataDirectory("backtest-cli")
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let events = ReportFixtures.handComputedExperiment().enumerated()
+            .sorted { ($0.element.occurredAt, $0.offset) < ($1.element.occurredAt, $1.offset) }.map(\.element)
+        try ReportFixtures.writeLog(events, dataDirectory: data)
+        let csv = data + "/backtest.csv"
+        let output = try ReportFixtures.runXSell([
+            "backtest", "--json", "--csv", csv, "--data-dir", data, "--config", ReportFixtures.configPath,
+        ])
+        let report = try JSONValue.parse(Array(output.utf8))
+        #expect(report["evaluated"]?.doubleValue == 20)
+        let lines = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n")
+        #expect(lines.first == "policy,estimator,metric,value,standardError,lower,upper")
+        #expect(lines.count == 10)
+        #expect(lines.contains { $0.hasPrefix("\(ReportFixtures.configPath),ips,incrementalConversions,300.0") })
+    }
 }
