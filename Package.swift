@@ -25,9 +25,10 @@ let package = Package(
             pkgConfig: "rdkafka",
             providers: [.apt(["librdkafka-dev"])]
         ),
+        .target(name: "BlockingThreads", swiftSettings: swiftSettings),
         .target(
             name: "KafkaClient",
-            dependencies: ["Crdkafka", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Crdkafka", "BlockingThreads", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .target(name: "EventLog", swiftSettings: swiftSettings),
@@ -46,7 +47,7 @@ let package = Package(
         .target(
             name: "Services",
             dependencies: [
-                "XSellCore", "Learning", "Projection", "DecisionFlow", "EventLog", "KafkaClient",
+                "XSellCore", "Learning", "Projection", "DecisionFlow", "EventLog", "KafkaClient", "BlockingThreads",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -72,6 +73,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "BlockingThreadsTests", dependencies: ["BlockingThreads"], swiftSettings: swiftSettings),
         .testTarget(name: "KafkaClientTests", dependencies: ["KafkaClient"], swiftSettings: swiftSettings),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog"], swiftSettings: swiftSettings),
         .testTarget(name: "XSellCoreTests", dependencies: ["XSellCore"], swiftSettings: swiftSettings),
