@@ -15,7 +15,7 @@ enum DeadLetters {
         let record = DeadLetterRecord(
             sourceTopic: message.topic, partition: message.partition, offset: message.offset,
             key: message.key.map { String(decoding: $0, as: UTF8.self) }, errorCode: code,
-            errorMessage: reason, payloadBase64: Data(message.value).base64EncodedString(), at: WallClock.now())
+            errorMessage: reason, payload: message.value, at: WallClock.now())
         return OutgoingMessage(
             topic: XSellTopic.deadLetter.rawValue, key: message.key, value: DeadLetterCodec.encode(record))
     }
