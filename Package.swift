@@ -73,14 +73,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "XSellTestSupport",
+            dependencies: ["KafkaClient", "Crdkafka"],
+            path: "Tests/XSellTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "BlockingThreadsTests", dependencies: ["BlockingThreads"], swiftSettings: swiftSettings),
-        .testTarget(name: "KafkaClientTests", dependencies: ["KafkaClient"], swiftSettings: swiftSettings),
+        .testTarget(name: "KafkaClientTests", dependencies: ["KafkaClient", "XSellTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog"], swiftSettings: swiftSettings),
         .testTarget(name: "XSellCoreTests", dependencies: ["XSellCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "LearningTests", dependencies: ["Learning", "XSellCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "LearningTests", dependencies: ["Learning", "XSellCore", "XSellTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ProjectionTests",
-            dependencies: ["Projection", "Learning", "XSellCore"],
+            dependencies: ["Projection", "Learning", "XSellCore", "XSellTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -90,7 +96,9 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Services", "KafkaClient", "EventLog", "XSellCore", "DecisionFlow", "Projection"],
+            dependencies: [
+                "Services", "KafkaClient", "EventLog", "XSellCore", "DecisionFlow", "Projection", "XSellTestSupport",
+            ],
             swiftSettings: swiftSettings
         ),
     ]
