@@ -25,9 +25,10 @@ let package = Package(
             pkgConfig: "rdkafka",
             providers: [.apt(["librdkafka-dev"])]
         ),
+        .target(name: "BlockingThreads", swiftSettings: swiftSettings),
         .target(
             name: "KafkaClient",
-            dependencies: ["Crdkafka", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Crdkafka", "BlockingThreads", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .target(name: "EventLog", swiftSettings: swiftSettings),
@@ -46,7 +47,7 @@ let package = Package(
         .target(
             name: "Services",
             dependencies: [
-                "XSellCore", "Learning", "Projection", "DecisionFlow", "EventLog", "KafkaClient",
+                "XSellCore", "Learning", "Projection", "DecisionFlow", "EventLog", "KafkaClient", "BlockingThreads",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -67,18 +68,26 @@ let package = Package(
             name: "xsell-bench",
             dependencies: [
                 "Services", "XSellCore", "Learning", "Projection", "DecisionFlow", "EventLog", "KafkaClient",
+                "XSellTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "KafkaClientTests", dependencies: ["KafkaClient"], swiftSettings: swiftSettings),
+        .target(
+            name: "XSellTestSupport",
+            dependencies: ["KafkaClient", "Crdkafka"],
+            path: "Tests/XSellTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "BlockingThreadsTests", dependencies: ["BlockingThreads"], swiftSettings: swiftSettings),
+        .testTarget(name: "KafkaClientTests", dependencies: ["KafkaClient", "XSellTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog"], swiftSettings: swiftSettings),
         .testTarget(name: "XSellCoreTests", dependencies: ["XSellCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "LearningTests", dependencies: ["Learning", "XSellCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "LearningTests", dependencies: ["Learning", "XSellCore", "XSellTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ProjectionTests",
-            dependencies: ["Projection", "Learning", "XSellCore"],
+            dependencies: ["Projection", "Learning", "XSellCore", "XSellTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -88,7 +97,10 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Services", "KafkaClient", "EventLog", "XSellCore", "DecisionFlow", "Projection", "Learning"],
+            dependencies: [
+                "Services", "KafkaClient", "EventLog", "XSellCore", "DecisionFlow", "Projection", "Learning",
+                "XSellTestSupport",
+            ],
             swiftSettings: swiftSettings
         ),
     ]

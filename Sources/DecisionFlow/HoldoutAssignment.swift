@@ -1,26 +1,5 @@
+import Projection
 import XSellCore
-
-/// The 64-bit FNV-1a hash (Fowler–Noll–Vo, variant 1a) of UTF-8 bytes.
-public enum FNV1a64 {
-    /// The offset basis: the hash of no bytes.
-    public static let offsetBasis: UInt64 = 0xcbf2_9ce4_8422_2325
-    /// The 64-bit FNV prime.
-    public static let prime: UInt64 = 0x0000_0100_0000_01b3
-
-    /// The hash of `text`'s UTF-8 bytes.
-    public static func hash(_ text: String) -> UInt64 {
-        hash(continuing: offsetBasis, text)
-    }
-
-    /// Continues a hash `state` over `text`'s UTF-8 bytes, so concatenations hash without copying.
-    public static func hash(continuing state: UInt64, _ text: String) -> UInt64 {
-        var h = state
-        for byte in text.utf8 {
-            h = (h ^ UInt64(byte)) &* prime
-        }
-        return h
-    }
-}
 
 /// The deterministic holdout of SPEC §4 step 6: a customer's arm depends only on the flow key and
 /// the customer id, so the same customer always lands in the same arm of a flow, across requests,
@@ -42,10 +21,11 @@ public struct HoldoutAssignment: Sendable, Hashable {
 
     /// `FNV-1a 64("<flowKey>:<customerId>") mod 10,000`.
     public static func bucket(flowKey: String, customerId: String) -> Int {
-        var h = FNV1a64.hash(flowKey)
-        h = (h ^ UInt64(UInt8(ascii: ":"))) &* FNV1a64.prime
-        h = FNV1a64.hash(continuing: h, customerId)
-        return Int(h % bucketCount)
+        var h = FNV1a64()
+        h.combine(bytes: flowKey.utf8)
+        h.combine(bytes: CollectionOfOne(UInt8(ascii: ":")))
+        h.combine(bytes: customerId.utf8)
+        return Int(h.value % bucketCount)
     }
 
     /// The probability that a customer lands in `arm`: what the worker logs as the propensity of

@@ -9,8 +9,9 @@ import Synchronization
 /// or another: at the end of the last segment it looks for new records and new segments again.
 ///
 /// A reader made by `EventLogWriter.makeReader()` never reads past the writer's durable end
-/// and `waitForMore` wakes on appends; a reader made with `init(directory:)` may see records
-/// that are written but not yet fsynced, and `waitForMore` polls.
+/// and `waitForMore` wakes on the writer's appends; a reader made with `init(directory:)` may
+/// see records that are written but not yet fsynced, and `waitForMore` wakes on inotify events
+/// for the directory, so a writer in another process wakes it without polling.
 /// Methods block on file I/O; calls on one reader are serialised.
 public final class EventLogReader: Sendable {
     /// Where the previous scan ended: a free starting point for the next one.
@@ -27,12 +28,14 @@ public final class EventLogReader: Sendable {
         var openSegment: UInt64?
         var cursor: Cursor?
         var names = TopicNames()
+        var watcher: DirectoryWatcher?
     }
 
     /// The log directory.
     public let directory: String
     private let notifier: AppendNotifier?
     private let state = Mutex(State())
+    private let waitChecks = Atomic<Int>(0)
 
     /// A reader of the log in `directory`, independent of any writer.
     public convenience init(directory: String) {
@@ -47,6 +50,7 @@ public final class EventLogReader: Sendable {
     deinit {
         state.withLock { state in
             if let fd = state.scanner?.fd { Posix.closeFile(fd) }
+            state.watcher?.stop()
         }
     }
 
@@ -103,17 +107,45 @@ public final class EventLogReader: Sendable {
         return try read(from: start, limit: Int(end - start))
     }
 
-    /// Returns once the record at `position` exists (returns at once if it already does). A writer's reader wakes on its
-    /// appends and throws `EventLogError.closed` when the writer closes; a standalone reader
-    /// checks every `pollInterval`. Throws `CancellationError` when the task is cancelled.
-    public func waitForMore(from position: UInt64, pollInterval: Duration = .milliseconds(10)) async throws {
+    /// Returns once the record at `position` exists (at once if it already does). A writer's
+    /// reader wakes on its appends and throws `EventLogError.closed` when the writer closes; a
+    /// standalone reader wakes on changes in the directory (inotify, read on a dedicated
+    /// thread). Throws `CancellationError` promptly when the task is cancelled.
+    ///
+    /// Where inotify is unavailable (not Linux, or its per-user limits are exhausted) a
+    /// standalone reader checks every `fallbackPollInterval` instead: slower to wake, but a
+    /// reader keeps working on a machine that ran out of watches rather than failing.
+    public func waitForMore(from position: UInt64) async throws {
         if let notifier {
             for await end in notifier.stream() where end > position { return }
             try Task.checkCancellation()
             throw EventLogError.closed
         }
-        while try endPosition() <= position {
-            try await Task.sleep(for: pollInterval)
+        while true {
+            let watcher = directoryWatcher()
+            let seen = watcher?.generation
+            waitChecks.add(1, ordering: .relaxed)
+            if try endPosition() > position { return }
+            if let watcher, let seen, watcher.isRunning {
+                try await watcher.wait(after: seen)
+            } else {
+                try await Task.sleep(for: Self.fallbackPollInterval)
+            }
+        }
+    }
+
+    /// How often `waitForMore` looked for the end of the log (tests check that it does not poll).
+    var endChecks: Int { waitChecks.load(ordering: .relaxed) }
+
+    /// How often a standalone reader without inotify looks for new records.
+    public static let fallbackPollInterval: Duration = .milliseconds(10)
+
+    /// The directory watcher, started on first use; nil where inotify is unavailable.
+    private func directoryWatcher() -> DirectoryWatcher? {
+        state.withLock { state in
+            if let watcher = state.watcher { return watcher }
+            state.watcher = DirectoryWatcher.start(directory: directory)
+            return state.watcher
         }
     }
 

@@ -59,7 +59,7 @@ public final class EventLogWriter: Sendable {
                 try sync(directoryFd, directory, options.fileOperations)
             }
             let log = try Recovery.run(
-                directory: directory, indexInterval: options.indexIntervalBytes, directoryFd: directoryFd)
+                directory: directory, indexInterval: options.indexIntervalBytes, operations: options.fileOperations)
             let base = log.segments.last ?? 0
             let segmentFd = try Posix.openFile(SegmentFiles.logPath(directory, base), O_RDWR)
             return EventLogWriter(
@@ -144,7 +144,7 @@ public final class EventLogWriter: Sendable {
                 Posix.closeFile(state.lockFd)
             }
             guard state.failure == nil else { return .success(()) }
-            return Result { try Recovery.writeIndex(index(state, end: state.nextPosition), directory: directory, directoryFd: state.directoryFd) }
+            return Result { try Recovery.writeIndex(index(state, end: state.nextPosition), directory: directory, operations: options.fileOperations) }
         }
         notifier.finish()
         try result.get()
@@ -195,13 +195,7 @@ public final class EventLogWriter: Sendable {
 
     /// Seals the active segment (writing its index) and starts one at `position`.
     private func roll(at position: UInt64, state: inout State) throws(EventLogError) {
-        do {
-            try Recovery.writeIndex(index(state, end: position), directory: directory, directoryFd: state.directoryFd)
-        } catch let error as EventLogError {
-            throw error
-        } catch {
-            throw .io(operation: "write index", path: directory, errno: EIO)
-        }
+        try Recovery.writeIndex(index(state, end: position), directory: directory, operations: options.fileOperations)
         let path = SegmentFiles.logPath(directory, position)
         let fd = try Posix.openFile(path, O_RDWR | O_CREAT | O_EXCL)
         Posix.closeFile(state.segmentFd)

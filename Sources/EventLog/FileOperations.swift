@@ -16,12 +16,15 @@ public struct SyscallError: Error, Sendable, Equatable {
 }
 
 /// The system calls the writer's durability depends on. The writer calls these for every
-/// record write and every fsync, so tests can inject failures; `PosixFileOperations` is the real one.
+/// record write, every fsync and every index replacement (`DurableFileWriter`), so tests can
+/// inject failures; `PosixFileOperations` is the real one.
 public protocol LogFileOperations: Sendable {
     /// Writes all of `bytes` at `offset` of the open file `fd`.
     func write(_ bytes: UnsafeRawBufferPointer, to fd: Int32, at offset: Int64) throws(SyscallError)
     /// Flushes the file or directory `fd` to stable storage.
     func sync(_ fd: Int32) throws(SyscallError)
+    /// Renames `from` to `to`, atomically replacing `to` (`rename(2)`). The default is the real call.
+    func rename(_ from: String, to: String) throws(SyscallError)
 }
 
 /// `pwrite(2)` and `fsync(2)`.
@@ -89,10 +92,6 @@ enum Posix {
         _ = close(fd)
     }
 
-    static func renameFile(_ from: String, _ to: String) throws(EventLogError) {
-        guard rename(from, to) == 0 else { throw .io(operation: "rename", path: to, errno: errno) }
-    }
-
     /// The POSIX error code inside a Foundation error, or `EIO`.
     static func errorCode(of error: any Error) -> Int32 {
         let error = error as NSError
@@ -116,6 +115,19 @@ enum Posix {
 }
 
 extension LogFileOperations {
+    /// `rename(2)`, retried on `EINTR`.
+    public func rename(_ from: String, to: String) throws(SyscallError) {
+        #if canImport(Glibc)
+        while Glibc.rename(from, to) != 0 {
+            if errno != EINTR { throw SyscallError(errno: errno) }
+        }
+        #else
+        while Darwin.rename(from, to) != 0 {
+            if errno != EINTR { throw SyscallError(errno: errno) }
+        }
+        #endif
+    }
+
     /// Writes all of `bytes` at `offset` of `fd`.
     func write(_ bytes: [UInt8], to fd: Int32, at offset: Int64) throws(SyscallError) {
         var failure: SyscallError?

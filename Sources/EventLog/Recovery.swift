@@ -81,7 +81,7 @@ struct RecoveredLog {
 /// Opening-time validation of every segment, applying the `RecoveryRule` table.
 enum Recovery {
     /// Scans every segment of `directory` (which has at least one), verifying every CRC.
-    static func run(directory: String, indexInterval: Int, directoryFd: Int32) throws -> RecoveredLog {
+    static func run(directory: String, indexInterval: Int, operations: any LogFileOperations) throws -> RecoveredLog {
         let bases = try SegmentFiles.list(directory)
         var log = RecoveredLog(segments: bases, lastIndex: IndexBuilder(interval: indexInterval))
         var names = TopicNames()
@@ -123,7 +123,7 @@ enum Recovery {
                             + "a torn append would end early or hold unwritten (zero) bytes")
                 }
                 try Posix.truncateFile(fd, to: stop.byteOffset, path: path)
-                do { try PosixFileOperations().sync(fd) } catch {
+                do { try operations.sync(fd) } catch {
                     throw EventLogError.io(operation: "fsync", path: path, errno: error.errno)
                 }
                 log.events.append(RecoveryEvent(
@@ -133,7 +133,7 @@ enum Recovery {
             let index = SegmentIndex(
                 basePosition: base, segmentLength: stop.byteOffset, recordCount: stop.position - base,
                 entries: builder.entries)
-            if let event = try checkIndex(index, directory: directory, directoryFd: directoryFd) {
+            if let event = try checkIndex(index, directory: directory, operations: operations) {
                 log.events.append(event)
             }
             log.nextPosition = stop.position
@@ -145,7 +145,7 @@ enum Recovery {
 
     /// Compares the index file of a segment with `index` (computed from the segment) and
     /// rewrites it when it is missing, invalid or stale.
-    static func checkIndex(_ index: SegmentIndex, directory: String, directoryFd: Int32) throws -> RecoveryEvent? {
+    static func checkIndex(_ index: SegmentIndex, directory: String, operations: any LogFileOperations) throws -> RecoveryEvent? {
         let path = SegmentFiles.indexPath(directory, index.basePosition)
         let rule: RecoveryRule
         let detail: String
@@ -157,27 +157,13 @@ enum Recovery {
         } else {
             (rule, detail) = (.invalidIndex, "unreadable index file")
         }
-        try writeIndex(index, directory: directory, directoryFd: directoryFd)
+        try writeIndex(index, directory: directory, operations: operations)
         return RecoveryEvent(rule: rule, file: path, byteOffset: nil, detail: detail)
     }
 
     /// Writes an index atomically: temporary file, fsync, rename, directory fsync.
-    static func writeIndex(_ index: SegmentIndex, directory: String, directoryFd: Int32) throws {
-        let path = SegmentFiles.indexPath(directory, index.basePosition)
-        let temporary = path + ".tmp"
-        let fd = try Posix.openFile(temporary, O_WRONLY | O_CREAT | O_TRUNC)
-        defer { Posix.closeFile(fd) }
-        let posix = PosixFileOperations()
-        do throws(SyscallError) {
-            try posix.write(index.encoded(), to: fd, at: 0)
-            try posix.sync(fd)
-        } catch {
-            throw EventLogError.io(operation: "write index", path: temporary, errno: error.errno)
-        }
-        try Posix.renameFile(temporary, path)
-        do { try posix.sync(directoryFd) } catch {
-            throw EventLogError.io(operation: "fsync", path: directory, errno: error.errno)
-        }
+    static func writeIndex(_ index: SegmentIndex, directory: String, operations: any LogFileOperations) throws(EventLogError) {
+        try DurableFileWriter(operations: operations).replace(SegmentFiles.indexPath(directory, index.basePosition), with: index.encoded())
     }
 
     /// Why the frame at `stop` is bit rot rather than a torn append, or nil: it must be

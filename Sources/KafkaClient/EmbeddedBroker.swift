@@ -51,31 +51,6 @@ public final class EmbeddedBroker: Sendable {
         }
     }
 
-    /// Disconnects broker `id` and refuses new connections until ``setBrokerUp(_:)``.
-    public func setBrokerDown(_ id: Int32) throws {
-        try withCluster { cluster throws(KafkaError) in
-            try KafkaError.check(rd_kafka_mock_broker_set_down(cluster, id), "broker \(id) down")
-        }
-    }
-
-    /// Lets broker `id` accept connections again.
-    public func setBrokerUp(_ id: Int32) throws {
-        try withCluster { cluster throws(KafkaError) in
-            try KafkaError.check(rd_kafka_mock_broker_set_up(cluster, id), "broker \(id) up")
-        }
-    }
-
-    /// Makes the next requests with Kafka API key `apiKey` (0 = Produce, 1 = Fetch, ...) fail
-    /// with `errors`, one error per request, in order.
-    public func pushRequestErrors(apiKey: Int16, errors: [KafkaError.Code]) throws {
-        try withCluster { cluster throws(KafkaError) in
-            let native = errors.map(\.native)
-            native.withUnsafeBufferPointer {
-                rd_kafka_mock_push_request_errors_array(cluster, apiKey, $0.count, $0.baseAddress)
-            }
-        }
-    }
-
     /// Stops the cluster and destroys its helper handle. Later calls throw; calling it again does nothing.
     public func shutdown() {
         guard let pointers = pointers.withLock({ current in defer { current = nil }; return current }) else { return }
@@ -83,7 +58,8 @@ public final class EmbeddedBroker: Sendable {
         rd_kafka_destroy(pointers.helper)
     }
 
-    private func withCluster(_ body: (OpaquePointer) throws(KafkaError) -> Void) throws(KafkaError) {
+    /// Runs `body` with the live cluster (for the testing-only fault injection in XSellTestSupport).
+    package func withCluster(_ body: (OpaquePointer) throws(KafkaError) -> Void) throws(KafkaError) {
         try pointers.withLock { (pointers) throws(KafkaError) in
             guard let pointers else { throw KafkaError.closed("embedded broker") }
             try body(pointers.cluster)

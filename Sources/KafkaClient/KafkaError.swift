@@ -15,7 +15,7 @@ public struct KafkaError: Error, Sendable, Hashable, CustomStringConvertible {
 
         init(_ err: rd_kafka_resp_err_t) { self.rawValue = err.rawValue }
 
-        var native: rd_kafka_resp_err_t { rd_kafka_resp_err_t(rawValue: rawValue) }
+        package var native: rd_kafka_resp_err_t { rd_kafka_resp_err_t(rawValue: rawValue) }
 
         /// librdkafka's short name for the code, e.g. `_QUEUE_FULL`.
         public var description: String { String(cString: rd_kafka_err2name(native)) }
@@ -113,7 +113,7 @@ public struct KafkaError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Throws unless `err` is `NO_ERROR`.
-    static func check(_ err: rd_kafka_resp_err_t, _ context: String) throws(KafkaError) {
+    package static func check(_ err: rd_kafka_resp_err_t, _ context: String) throws(KafkaError) {
         if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, context: context) }
     }
 }

@@ -37,7 +37,7 @@ enum DeadLetters {
         let record = DeadLetterRecord(
             sourceTopic: message.topic, partition: message.partition, offset: message.offset,
             key: key.map { String(decoding: $0, as: UTF8.self) }, errorCode: code,
-            errorMessage: reason, payloadBase64: Data(payload).base64EncodedString(), at: WallClock.now())
+            errorMessage: reason, payload: payload, at: WallClock.now())
         return OutgoingMessage(topic: XSellTopic.deadLetter.rawValue, key: key, value: DeadLetterCodec.encode(record))
     }
 

@@ -1,3 +1,4 @@
+import BlockingThreads
 import EventLog
 import Foundation
 import KafkaClient
@@ -52,7 +53,7 @@ public final class Ingestor: Service, Sendable {
     private let schema: CustomerSchema
     private let options: IngestOptions
     private let logger: Logger
-    private let disk = BlockingQueue(label: "xsell.ingest.fsync")
+    private let disk = BlockingWorker(name: "xsell.ingest.fsync")
 
     /// Creates an ingestor; `consumer` must already be subscribed to ``topics``.
     public init(

@@ -1,3 +1,4 @@
+import BlockingThreads
 import EventLog
 import Foundation
 import Logging
@@ -29,7 +30,7 @@ public final class ProjectionRunner: Service, Sendable {
     private let reader: EventLogReader
     private let snapshots: SnapshotStore
     private let snapshotEvery: UInt64
-    private let disk = BlockingQueue(label: "xsell.projection.read")
+    private let disk = BlockingWorker(name: "xsell.projection.read")
     private let logger: Logger
 
     /// A runner over `reader`, with snapshots in `snapshotDirectory` every `snapshotEvery` records.

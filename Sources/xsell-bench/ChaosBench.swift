@@ -7,6 +7,7 @@ import KafkaClient
 import Services
 import Synchronization
 import XSellCore
+import XSellTestSupport
 
 /// `xsell-bench chaos`: the same request load through a node without faults, with the broker
 /// cut, with a burst far beyond the rate, and with the node killed (`kill -9`) and restarted;

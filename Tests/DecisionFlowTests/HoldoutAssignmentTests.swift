@@ -1,4 +1,5 @@
 import DecisionFlow
+import Projection
 import Testing
 import XSellCore
 
@@ -7,12 +8,12 @@ import XSellCore
         ("", 0xcbf2_9ce4_8422_2325 as UInt64), ("a", 0xaf63_dc4c_8601_ec8c), ("foobar", 0x8594_4171_f739_67e8),
     ])
     func fnv1a64KnownVectors(text: String, hash: UInt64) {
-        #expect(FNV1a64.hash(text) == hash)
+        #expect(FNV1a64.hash(text.utf8) == hash)
     }
 
     @Test func bucketHashesFlowKeyColonCustomerId() {
         #expect(HoldoutAssignment.bucket(flowKey: "cross-sell", customerId: "cust_42")
-            == Int(FNV1a64.hash("cross-sell:cust_42") % 10_000))
+            == Int(FNV1a64.hash("cross-sell:cust_42".utf8) % 10_000))
     }
 
     @Test(arguments: [10.0, 2.5, 50.0])

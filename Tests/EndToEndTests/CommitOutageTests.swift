@@ -4,6 +4,7 @@ import Logging
 import Synchronization
 @testable import Services
 import Testing
+import XSellTestSupport
 
 /// Issue 9 item 3: with the broker away, a commit fails (`_WAIT_COORD`, `_TRANSPORT`); ingest
 /// used to throw that out of its loop and stop the node. `commitTolerating` (what both roles

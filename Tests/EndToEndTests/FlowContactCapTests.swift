@@ -4,6 +4,7 @@ import Projection
 import Services
 import Testing
 import XSellCore
+import XSellTestSupport
 
 extension FlowEndToEndTests {
     static let capPolicy = "{ type: customer_total_cap, name: Cross-sell cap, maxTotal: 2, periodType: monthly }"
@@ -12,8 +13,8 @@ extension FlowEndToEndTests {
     /// within milliseconds (read-your-writes), and never twice once they come back through the log.
     /// Each request asks for one offer, so two requests reach the cap of 2 contacts.
     @Test("back-to-back requests respect customer_total_cap, before and after the decisions come back",
-          arguments: FlowBroker.available)
-    func customerTotalCap(broker: FlowBroker) async throws {
+          arguments: BrokerKind.available)
+    func customerTotalCap(broker: BrokerKind) async throws {
         let config = try FlowFixtures.config(contactPolicies: [Self.capPolicy])
         #expect(config.contactPolicies.count == 1)
         let harness = try await FlowHarness.start(broker, config: config)

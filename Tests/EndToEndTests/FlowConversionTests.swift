@@ -4,14 +4,15 @@ import Projection
 import Services
 import Testing
 import XSellCore
+import XSellTestSupport
 
 extension FlowEndToEndTests {
     /// SPEC §4.2/4.4: a conversion sets the offer's holding in real time, and an offer the
     /// customer holds is suppressed. The tutorial's "Card — no card yet" rule is removed here:
     /// with it, qualification drops the card before suppression sees it; without it, only the
     /// holding the conversion set (offer `holding: hasCreditCard`) keeps the card out.
-    @Test("a card conversion removes the card from the customer's next decision", arguments: FlowBroker.available)
-    func conversionSuppressesHeldOffer(broker: FlowBroker) async throws {
+    @Test("a card conversion removes the card from the customer's next decision", arguments: BrokerKind.available)
+    func conversionSuppressesHeldOffer(broker: BrokerKind) async throws {
         var config = try FlowFixtures.tutorialConfig()
         config.qualificationRules.removeAll { $0.name == "Card — no card yet" }
         #expect(config.qualificationRules.count == 8)

@@ -4,6 +4,7 @@ import Projection
 import Services
 import Testing
 import XSellCore
+import XSellTestSupport
 
 /// Issue 9: requests an attacker or a broken client sends. Each is refused with an error reply
 /// on the default reply topic and a dead letter, makes no decision, and the worker goes on.
@@ -12,8 +13,8 @@ extension FlowEndToEndTests {
     /// own topics (a reply in `recommendation.requested.v1` would loop), an internal topic, or
     /// a topic the broker would auto-create.
     @Test("replyTo outside the allowed topics: BAD_REQUEST on the default topic, a dead letter, no decision",
-          arguments: FlowBroker.available)
-    func replyToAllowList(broker: FlowBroker) async throws {
+          arguments: BrokerKind.available)
+    func replyToAllowList(broker: BrokerKind) async throws {
         try await FlowHarness.scoped(broker) { harness, replies, deadLetters in
 
         let customerId = FlowFixtures.treatedCustomer("reply")
@@ -56,8 +57,8 @@ extension FlowEndToEndTests {
     /// whole) is dead-lettered with its payload cut, answered BAD_REQUEST, and neither stops
     /// the worker nor makes the request before it answered twice.
     @Test("oversized requests: dead letter with the payload cut, BAD_REQUEST, the worker goes on",
-          arguments: FlowBroker.available)
-    func oversizedRequests(broker: FlowBroker) async throws {
+          arguments: BrokerKind.available)
+    func oversizedRequests(broker: BrokerKind) async throws {
         try await FlowHarness.scoped(broker) { harness, replies, deadLetters in
         let bigProducer = try KafkaProducer(configuration: harness.kafka.merging(["message.max.bytes": "3000000"]))
 
@@ -100,8 +101,8 @@ extension FlowEndToEndTests {
 
     /// A request older than the time to live is not decided: EXPIRED reply and a dead letter
     /// (it used to be dropped with only a log line).
-    @Test("an expired request gets an EXPIRED reply and a dead letter", arguments: FlowBroker.available)
-    func expiredRequest(broker: FlowBroker) async throws {
+    @Test("an expired request gets an EXPIRED reply and a dead letter", arguments: BrokerKind.available)
+    func expiredRequest(broker: BrokerKind) async throws {
         try await FlowHarness.scoped(broker) { harness, replies, deadLetters in
 
         let customerId = FlowFixtures.treatedCustomer("old")
@@ -127,7 +128,7 @@ extension FlowHarness {
     /// Runs `body` with a node for the tutorial configuration and readers of the reply and
     /// dead-letter topics; stops them all afterwards, also when `body` throws.
     static func scoped(
-        _ kind: FlowBroker, config: XSellConfig? = nil,
+        _ kind: BrokerKind, config: XSellConfig? = nil,
         _ body: (FlowHarness, _ replies: TopicTail, _ deadLetters: TopicTail) async throws -> Void
     ) async throws {
         let harness = try await start(kind, config: try config ?? FlowFixtures.tutorialConfig())

@@ -4,12 +4,13 @@ import Projection
 import Services
 import Testing
 import XSellCore
+import XSellTestSupport
 
 extension FlowEndToEndTests {
     /// SPEC §5: an invalid request gets an error reply (when a reply address can be derived) and
     /// a dead letter; the worker keeps serving.
-    @Test("invalid requests get an error reply and a dead letter", arguments: FlowBroker.available)
-    func invalidRequests(broker: FlowBroker) async throws {
+    @Test("invalid requests get an error reply and a dead letter", arguments: BrokerKind.available)
+    func invalidRequests(broker: BrokerKind) async throws {
         try await FlowHarness.scoped(broker) { harness, replies, deadLetters in
             try await invalidRequests(harness, replies: replies, deadLetters: deadLetters)
         }
@@ -68,8 +69,8 @@ extension FlowEndToEndTests {
     }
 
     /// SPEC §5: replies, error replies included, go to the request's `replyTo`.
-    @Test("an invalid request's error reply goes to its replyTo topic", arguments: FlowBroker.available)
-    func invalidRequestRepliesToReplyTo(broker: FlowBroker) async throws {
+    @Test("an invalid request's error reply goes to its replyTo topic", arguments: BrokerKind.available)
+    func invalidRequestRepliesToReplyTo(broker: BrokerKind) async throws {
         let harness = try await FlowHarness.start(broker, config: try FlowFixtures.tutorialConfig())
         // A private reply topic; on tansu it has to be created like the others.
         let privateTopic = "flow-replies-\(UUID().uuidString.prefix(8).lowercased())"

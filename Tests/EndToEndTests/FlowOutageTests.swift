@@ -6,6 +6,7 @@ import Services
 import Synchronization
 import Testing
 import XSellCore
+import XSellTestSupport
 
 /// Issue 9 item 3: a broker outage under load does not stop the node. The mock cluster's
 /// only broker is cut (connections dropped, new ones refused) while requests and events keep

@@ -8,18 +8,7 @@ import Services
 import Synchronization
 import Testing
 import XSellCore
-
-/// The brokers the flow tests run on: always a private mock cluster per test, plus the shared
-/// tansu when `XSELL_TANSU_BOOTSTRAP` is set (otherwise its cases are not generated).
-enum FlowBroker: String, CustomStringConvertible, Sendable {
-    case mock, tansu
-
-    static var available: [FlowBroker] {
-        ProcessInfo.processInfo.environment["XSELL_TANSU_BOOTSTRAP"] == nil ? [.mock] : [.mock, .tansu]
-    }
-
-    var description: String { rawValue }
-}
+import XSellTestSupport
 
 /// Repository paths, from this file's location.
 enum FlowPaths {
@@ -88,7 +77,7 @@ struct FlowTimeout: Error, CustomStringConvertible {
 /// One test's broker and in-process node (roles `.all`), client and producer. Isolation on the
 /// shared tansu: fresh group ids, a fresh data directory, and customer ids unique to the test.
 final class FlowHarness: Sendable {
-    let kind: FlowBroker
+    let kind: BrokerKind
     let embedded: EmbeddedBroker?
     let kafka: KafkaConfiguration
     let settings: NodeSettings
@@ -101,7 +90,7 @@ final class FlowHarness: Sendable {
     private let ending: NodeEnding
 
     private init(
-        kind: FlowBroker, embedded: EmbeddedBroker?, kafka: KafkaConfiguration, settings: NodeSettings, node: Node,
+        kind: BrokerKind, embedded: EmbeddedBroker?, kafka: KafkaConfiguration, settings: NodeSettings, node: Node,
         client: RecommendationClient, producer: KafkaProducer, runTask: Task<Void, any Error>, ending: NodeEnding
     ) throws {
         self.kind = kind
@@ -124,7 +113,7 @@ final class FlowHarness: Sendable {
 
     /// Creates the topics (if absent), starts a node for `config` and a recommendation client.
     static func start(
-        _ kind: FlowBroker, config: XSellConfig,
+        _ kind: BrokerKind, config: XSellConfig,
         serve: ServeOptions = { var o = ServeOptions(); o.replyTopics = ReplyTopicPolicy(prefixes: [replyTopicPrefix]); return o }()
     ) async throws -> FlowHarness {
         let specs = try TopicSpec.loadAll(directory: FlowPaths.topics)
@@ -137,7 +126,7 @@ final class FlowHarness: Sendable {
             embedded = broker
             kafka = KafkaConfiguration(bootstrapServers: broker.bootstrapServers)
         case .tansu:
-            let address = try #require(ProcessInfo.processInfo.environment["XSELL_TANSU_BOOTSTRAP"])
+            let address = try #require(BrokerKind.tansuBootstrap)
             kafka = KafkaConfiguration(bootstrapServers: address)
             try await TopicSetup.create(specs, admin: KafkaAdmin(configuration: kafka))
             // tansu joins a group in ~3.5 s with these (~20 s with the defaults).

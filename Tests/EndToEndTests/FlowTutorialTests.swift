@@ -6,6 +6,7 @@ import Projection
 import Services
 import Testing
 import XSellCore
+import XSellTestSupport
 
 /// The decision flow end to end through Kafka: profiles are published and ingested into the log,
 /// requests travel over `recommendation.requested.v1`, replies come back on
@@ -22,8 +23,8 @@ extension FlowEndToEndTests {
     /// mock cluster it uses cust_42 itself, on the shared tansu a fresh id of the same profile
     /// that also lands in treatment (rerunnable against one broker).
     @Test("tutorial: cust_42 gets card then savings, funnel 4→2, and the decision comes back into the log",
-          arguments: FlowBroker.available)
-    func tutorialFunnel(broker: FlowBroker) async throws {
+          arguments: BrokerKind.available)
+    func tutorialFunnel(broker: BrokerKind) async throws {
         #expect(HoldoutAssignment.bucket(flowKey: "cross-sell", customerId: "cust_42") == 6494)
         let customerId = broker == .mock ? "cust_42" : FlowFixtures.treatedCustomer("cust_42")
         let harness = try await FlowHarness.start(broker, config: try FlowFixtures.tutorialConfig())

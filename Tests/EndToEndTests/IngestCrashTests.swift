@@ -8,6 +8,7 @@ import Foundation
 import KafkaClient
 import Testing
 import XSellCore
+import XSellTestSupport
 
 /// DESIGN property 1 under crashes: `xsell ingest` killed with SIGKILL at varied moments while
 /// a producer publishes, restarted each time, ends with every event in the log exactly once.
@@ -22,8 +23,8 @@ struct IngestCrashTests {
     static let killAfterGrowth: [UInt64] = [1, 450, 1, 900]
 
     @Test("SIGKILL 4 times while publishing 5,000 events: each event once, log verify passes",
-          arguments: IngestBrokerKind.available)
-    func crashAndRestart(kind: IngestBrokerKind) async throws {
+          arguments: BrokerKind.available)
+    func crashAndRestart(kind: BrokerKind) async throws {
         try await IngestTestContext.run(kind, "ingest-crash") { context in
             let label = context.label
             let logDirectory = context.dataDirectory + "/log"

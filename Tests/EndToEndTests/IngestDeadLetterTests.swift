@@ -3,6 +3,7 @@ import Foundation
 import KafkaClient
 import Testing
 import XSellCore
+import XSellTestSupport
 
 /// SPEC §2: bad input never stops ingest and is never silently dropped; every consumed offset
 /// ends up in exactly one place, the log or the dead-letter topic, and is committed.
@@ -57,8 +58,8 @@ struct IngestDeadLetterTests {
 
     @Test(
         "valid events reach the log, each bad message one dead letter with its code and coordinates, all offsets committed",
-        arguments: IngestBrokerKind.available)
-    func deadLetterRouting(kind: IngestBrokerKind) async throws {
+        arguments: BrokerKind.available)
+    func deadLetterRouting(kind: BrokerKind) async throws {
         try await IngestTestContext.run(kind, "ingest-dlq") { context in
             let label = context.label
             var valid: [(topic: XSellTopic, id: String)] = []

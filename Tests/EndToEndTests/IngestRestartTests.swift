@@ -3,13 +3,14 @@ import Foundation
 import KafkaClient
 import Testing
 import XSellCore
+import XSellTestSupport
 
 /// DESIGN property 1: a graceful restart neither loses nor duplicates, and a producer that
 /// retries (the same event id at a new offset) leaves one record.
 @Suite("Ingest end to end: restart and de-duplication", .timeLimit(.minutes(4)))
 struct IngestRestartTests {
-    @Test("stop, publish more, start again: every event exactly once, retried event ids once", arguments: IngestBrokerKind.available)
-    func restartAndDeduplicate(kind: IngestBrokerKind) async throws {
+    @Test("stop, publish more, start again: every event exactly once, retried event ids once", arguments: BrokerKind.available)
+    func restartAndDeduplicate(kind: BrokerKind) async throws {
         try await IngestTestContext.run(kind, "ingest-restart") { context in
             let label = context.label
             let producer = try context.broker.producer()

@@ -8,6 +8,7 @@ import KafkaClient
 import Services
 import Testing
 import XSellCore
+import XSellTestSupport
 
 /// Several `xsell run` replicas on one broker (issue 11, docs/scaling.md): every replica ingests
 /// every event, the request partitions are shared and fail over, a request is decided once.
@@ -86,7 +87,7 @@ struct ReplicaTests {
     }
 
     static func withCluster(
-        _ kind: IngestBrokerKind, _ name: String, _ body: @escaping @Sendable (ReplicaCluster) async throws -> Void
+        _ kind: BrokerKind, _ name: String, _ body: @escaping @Sendable (ReplicaCluster) async throws -> Void
     ) async throws {
         try await IngestTestContext.run(kind, name) { context in
             let cluster = try ReplicaCluster(context: context, configYAML: try cappedConfigYAML())
@@ -101,8 +102,8 @@ struct ReplicaTests {
     }
 
     @Test("kill -9 one replica mid-stream and restart it: every request answered once, cap held, digests equal",
-          arguments: [1, 3], IngestBrokerKind.available)
-    func killAndRestart(replicaCount: Int, kind: IngestBrokerKind) async throws {
+          arguments: [1, 3], BrokerKind.available)
+    func killAndRestart(replicaCount: Int, kind: BrokerKind) async throws {
         try await Self.withCluster(kind, "replica-kill") { cluster in
             let replicas = (1...replicaCount).map { "r\($0)" }
             let customers = try await Self.prepare(cluster, replicas: replicas)
@@ -119,8 +120,8 @@ struct ReplicaTests {
         }
     }
 
-    @Test("a rolling restart of 3 replicas leaves no request unanswered", arguments: IngestBrokerKind.available)
-    func rollingRestart(kind: IngestBrokerKind) async throws {
+    @Test("a rolling restart of 3 replicas leaves no request unanswered", arguments: BrokerKind.available)
+    func rollingRestart(kind: BrokerKind) async throws {
         try await Self.withCluster(kind, "replica-rolling") { cluster in
             let replicas = ["r1", "r2", "r3"]
             let customers = try await Self.prepare(cluster, replicas: replicas)

@@ -5,7 +5,7 @@ import Testing
 
 /// Real file operations that fail the chosen call with `EIO`.
 final class FailingFileOperations: LogFileOperations {
-    enum Call: Sendable { case write, sync }
+    enum Call: Sendable { case write, sync, rename }
 
     private let failing = Mutex<Call?>(nil)
     private let real = PosixFileOperations()
@@ -21,6 +21,11 @@ final class FailingFileOperations: LogFileOperations {
     func sync(_ fd: Int32) throws(SyscallError) {
         if failing.withLock({ $0 }) == .sync { throw SyscallError(errno: EIO) }
         try real.sync(fd)
+    }
+
+    func rename(_ from: String, to: String) throws(SyscallError) {
+        if failing.withLock({ $0 }) == .rename { throw SyscallError(errno: EIO) }
+        try real.rename(from, to: to)
     }
 }
 

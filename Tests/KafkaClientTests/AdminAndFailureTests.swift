@@ -1,6 +1,7 @@
 import KafkaClient
 import Synchronization
 import Testing
+import XSellTestSupport
 
 @Suite("admin and failures", .timeLimit(.minutes(2)))
 struct AdminAndFailureTests {

@@ -1,5 +1,6 @@
 import KafkaClient
 import Testing
+import XSellTestSupport
 
 @Suite("consumer groups", .timeLimit(.minutes(2)))
 struct GroupTests {

@@ -1,6 +1,7 @@
 import KafkaClient
 import Synchronization
 import Testing
+import XSellTestSupport
 
 @Suite("produce and consume", .timeLimit(.minutes(2)))
 struct ProduceConsumeTests {

@@ -1,18 +1,7 @@
 import Foundation
 import KafkaClient
 import Testing
-
-/// The brokers the end-to-end tests run against: always the mock cluster, plus tansu when
-/// `XSELL_TANSU_BOOTSTRAP` is set (otherwise its cases are not generated at all).
-enum BrokerKind: String, CustomStringConvertible, Sendable {
-    case mock, tansu
-
-    static var available: [BrokerKind] {
-        ProcessInfo.processInfo.environment["XSELL_TANSU_BOOTSTRAP"] == nil ? [.mock] : [.mock, .tansu]
-    }
-
-    var description: String { rawValue }
-}
+import XSellTestSupport
 
 /// A broker for one test: a private mock cluster, or the shared tansu with fresh topic names.
 final class TestBroker: Sendable {
@@ -29,7 +18,7 @@ final class TestBroker: Sendable {
             bootstrapServers = embedded.bootstrapServers
         case .tansu:
             embedded = nil
-            bootstrapServers = try #require(ProcessInfo.processInfo.environment["XSELL_TANSU_BOOTSTRAP"])
+            bootstrapServers = try #require(BrokerKind.tansuBootstrap)
         }
     }
 

@@ -2,6 +2,7 @@ import XSellCore
 import Foundation
 import Learning
 import Testing
+import XSellTestSupport
 
 @Suite("Uplift model")
 struct UpliftModelTests {

@@ -2,6 +2,7 @@ import Learning
 @testable import Projection
 import Testing
 import XSellCore
+import XSellTestSupport
 
 @Suite("A fold whose cost does not depend on the customer base")
 struct LazyFoldTests {
@@ -9,30 +10,30 @@ struct LazyFoldTests {
     /// negatives, and late events up to 140 days behind the clock (past the 120-day horizon, where
     /// pruning decides what they can still change).
     static func longLog() -> [DomainEvent] {
-        var rng = SplitMix64(state: 3)
+        var rng = SplitMix64(seed: 3)
         var events: [(day: Double, event: DomainEvent)] = []
         for n in 0..<60 {
             let id = "c\(n)"
             let lastDay = n < 20 ? 20.0 : 300.0
             events.append((-1, Fixture.profile("p\(n)", id, at: -1, ["young": .boolean(n % 2 == 0), "tier": .string("t\(n % 3)")])))
-            var day = rng.unit() * 5
+            var day = rng.uniform() * 5
             var k = 0
             while day < lastDay {
-                let arm: ExperimentArm = rng.unit() < 0.2 ? .control : .treatment
-                let offers = rng.unit() < 0.5 ? ["card"] : ["card", "savings"]
+                let arm: ExperimentArm = rng.uniform() < 0.2 ? .control : .treatment
+                let offers = rng.uniform() < 0.5 ? ["card"] : ["card", "savings"]
                 events.append((day, Fixture.decision("d\(n)-\(k)", id, at: day, arm: arm, offers: offers, features: k % 2 == 0 ? nil : ["young": .boolean(true)])))
-                if rng.unit() < 0.3 {
-                    let at = day + rng.unit() * 20
+                if rng.uniform() < 0.3 {
+                    let at = day + rng.uniform() * 20
                     // Some conversions arrive 95–140 days after they happened.
-                    let arrival = rng.unit() < 0.2 ? at + 95 + rng.unit() * 45 : at
+                    let arrival = rng.uniform() < 0.2 ? at + 95 + rng.uniform() * 45 : at
                     events.append((arrival, Fixture.interaction("v\(n)-\(k)", id, at: at, offer: offers.last!, .conversion)))
-                } else if rng.unit() < 0.2 {
+                } else if rng.uniform() < 0.2 {
                     events.append((day + 0.5, Fixture.interaction("x\(n)-\(k)", id, at: day + 0.5, .dismiss)))
                 }
-                if rng.unit() < 0.1 {
-                    events.append((day + 130 * rng.unit(), Fixture.profile("q\(n)-\(k)", id, at: day, ["tier": .string("late\(k % 2)")])))
+                if rng.uniform() < 0.1 {
+                    events.append((day + 130 * rng.uniform(), Fixture.profile("q\(n)-\(k)", id, at: day, ["tier": .string("late\(k % 2)")])))
                 }
-                day += 1 + rng.unit() * 6
+                day += 1 + rng.uniform() * 6
                 k += 1
             }
         }
@@ -103,7 +104,7 @@ struct LazyFoldTests {
 
     @Test("the expiry queue pops in commit order whatever the insertion order")
     func expiryQueue() {
-        var rng = SplitMix64(state: 11)
+        var rng = SplitMix64(seed: 11)
         let items = (0..<500).map { i in
             PendingExposure(
                 windowEnd: Int64(rng.next() % 50), at: Int64(i % 7), decisionId: "d\(i)", offerId: "o\(i % 3)", customerId: "c")

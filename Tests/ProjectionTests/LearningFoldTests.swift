@@ -2,6 +2,7 @@ import Learning
 import Projection
 import Testing
 import XSellCore
+import XSellTestSupport
 
 @Suite("Learning from the log")
 struct LearningFoldTests {
@@ -53,9 +54,9 @@ struct LearningFoldTests {
 
     @Test("arrival shuffled within the attribution window gives the same state as time order")
     func shuffledWithinWindow() {
-        var rng = SplitMix64(state: 99)
+        var rng = SplitMix64(seed: 99)
         let shuffled = Self.inOrder.enumerated()
-            .map { (key: $0.element.day + rng.unit() * 25, index: $0.offset, event: $0.element) }
+            .map { (key: $0.element.day + rng.uniform() * 25, index: $0.offset, event: $0.element) }
             .sorted { ($0.key, $0.index) < ($1.key, $1.index) }
             .map(\.event)
         // The closing tick must stay last so both logs end at the same clock.

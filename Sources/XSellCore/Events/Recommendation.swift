@@ -311,7 +311,17 @@ public struct DeadLetterRecord: Sendable, Hashable {
     ) {
         self.init(
             sourceTopic: sourceTopic, partition: partition, offset: offset, key: key,
-            errorCode: rejection.code.rawValue, errorMessage: rejection.message,
-            payloadBase64: Base64.encode(payload), at: at)
+            errorCode: rejection.code.rawValue, errorMessage: rejection.message, payload: payload, at: at)
+    }
+
+    /// Creates a record of `payload` refused with `errorCode` for `errorMessage` (the payload is
+    /// stored as RFC 4648 base64).
+    public init(
+        sourceTopic: String, partition: Int32, offset: Int64, key: String?, errorCode: String,
+        errorMessage: String, payload: [UInt8], at: Timestamp
+    ) {
+        self.init(
+            sourceTopic: sourceTopic, partition: partition, offset: offset, key: key, errorCode: errorCode,
+            errorMessage: errorMessage, payloadBase64: Base64.encode(payload), at: at)
     }
 }

@@ -8,19 +8,7 @@ import KafkaClient
 import Services
 import Testing
 import XSellCore
-
-/// The brokers the ingest end-to-end tests run against: always the mock cluster, plus tansu
-/// when `XSELL_TANSU_BOOTSTRAP` is set (the test script sets it and puts librdkafka >= 2.2 on
-/// `LD_LIBRARY_PATH`; otherwise the tansu cases are not generated at all).
-enum IngestBrokerKind: String, CustomStringConvertible, Sendable {
-    case mock, tansu
-
-    static var available: [IngestBrokerKind] {
-        ProcessInfo.processInfo.environment["XSELL_TANSU_BOOTSTRAP"] == nil ? [.mock] : [.mock, .tansu]
-    }
-
-    var description: String { rawValue }
-}
+import XSellTestSupport
 
 /// A private broker for one test, holding the fixed xsell topics (6 partitions each, from
 /// `topics/`): a mock cluster hosted by the test process, or a tansu process of its own.
@@ -30,14 +18,14 @@ enum IngestBrokerKind: String, CustomStringConvertible, Sendable {
 /// test keeps "exactly one dead letter per bad message" checkable. The tansu binary is the one
 /// `scripts/provision.sh` installs (`.tools/bin/tansu`, or `$XSELL_TANSU_BIN`).
 final class IngestBroker: Sendable {
-    let kind: IngestBrokerKind
+    let kind: BrokerKind
     let bootstrapServers: String
     private let embedded: EmbeddedBroker?
     private let tansu: ChildProcess?
     /// Partitions of every topic.
     static let partitions = 6
 
-    private init(kind: IngestBrokerKind, bootstrapServers: String, embedded: EmbeddedBroker?, tansu: ChildProcess?) {
+    private init(kind: BrokerKind, bootstrapServers: String, embedded: EmbeddedBroker?, tansu: ChildProcess?) {
         self.kind = kind
         self.bootstrapServers = bootstrapServers
         self.embedded = embedded
@@ -45,7 +33,7 @@ final class IngestBroker: Sendable {
     }
 
     /// Starts a broker of `kind` and creates the topics of `topics/` on it.
-    static func start(_ kind: IngestBrokerKind, scratch: ScratchDirectory) async throws -> IngestBroker {
+    static func start(_ kind: BrokerKind, scratch: ScratchDirectory) async throws -> IngestBroker {
         let specs = try TopicSpec.loadAll(directory: PackagePaths.root + "/topics")
         switch kind {
         case .mock:

@@ -5,6 +5,7 @@ import Darwin
 #endif
 import Foundation
 import Synchronization
+import XSellTestSupport
 
 /// What one ingest end-to-end test owns: a private broker, a scratch directory and the
 /// processes it starts. ``run(_:_:_:)`` tears all of it down, also when the test fails
@@ -35,7 +36,7 @@ final class IngestTestContext: Sendable {
 
     /// Runs `body` with a fresh context on a broker of `kind`.
     static func run(
-        _ kind: IngestBrokerKind, _ name: String, _ body: (IngestTestContext) async throws -> Void
+        _ kind: BrokerKind, _ name: String, _ body: (IngestTestContext) async throws -> Void
     ) async throws {
         let label = "\(name)-\(UUID().uuidString.prefix(8).lowercased())"
         let scratch = try ScratchDirectory(label)
