@@ -2,7 +2,7 @@ import Foundation
 import KafkaClient
 import XSellCore
 
-/// Builds and delivers records for `xsell.deadletter.v1` (SPEC §2): keyed by the source key,
+/// Builds and delivers records for `xsell.deadletter.v1` (guide §2): keyed by the source key,
 /// carrying the source coordinates, the precise reason and the original bytes.
 enum DeadLetters {
     /// The dead-letter message for a rejected `message`.

@@ -18,10 +18,11 @@ public final class ScoringWorker: Service, Sendable {
     private let engine: DecisionEngine
     private let schema: CustomerSchema
     /// Channels whose contacts are explicit `impression` interactions: there a returned offer is
-    /// not a contact, in the projection (SPEC §3) and so not in the overlay either.
+    /// not a contact, in the projection (guide §3) and so not in the overlay either.
     private let explicitImpressionChannels: Set<String>
     private let pending = PendingContacts()
     private let logger: Logger
+    private let metrics: NodeMetrics
     /// Requests created longer ago than this (milliseconds, by their Kafka timestamp) are
     /// skipped: their client has given up, and a new serving group must not re-answer a
     /// request topic's history.
@@ -30,7 +31,7 @@ public final class ScoringWorker: Service, Sendable {
     /// A worker; `consumer` must already be subscribed to `recommendation.requested.v1`.
     public init(
         consumer: KafkaConsumer, producer: KafkaProducer, projection: ProjectionRunner, config: XSellConfig,
-        logger: Logger
+        logger: Logger, metrics: NodeMetrics = NodeMetrics()
     ) {
         self.consumer = consumer
         self.producer = producer
@@ -39,6 +40,7 @@ public final class ScoringWorker: Service, Sendable {
         self.schema = config.schema
         self.explicitImpressionChannels = Set(config.channels.filter { $0.impressionMode == .explicit }.map(\.name))
         self.logger = logger
+        self.metrics = metrics
     }
 
     /// Serves until cancelled or shut down gracefully; what was taken is answered first.
@@ -90,6 +92,7 @@ public final class ScoringWorker: Service, Sendable {
         for message in requests {
             if let created = message.timestamp, now.millisecondsSinceEpoch - created > requestTimeToLive {
                 logger.notice("request at \(message.topicPartition)@\(message.offset) expired before it was read; not answered")
+                metrics.request(.expired)
                 continue
             }
             let answer = handle(message, now: now)
@@ -106,12 +109,14 @@ public final class ScoringWorker: Service, Sendable {
         async let recordsDelivered: Void = producer.sendAll(batch.records)
         let undelivered = await withTaskGroup(of: OutgoingMessage?.self) { group in
             for (reply, request) in batch.replies {
-                group.addTask { [producer, logger] in
+                group.addTask { [producer, logger, metrics] in
                     do {
                         _ = try await producer.send(reply)
+                        metrics.replied(toRequestCreatedAt: request.timestamp)
                         return nil
                     } catch {
                         logger.warning("reply to \(reply.topic) undeliverable: \(error)")
+                        metrics.deadLettered(code: "REPLY_UNDELIVERABLE")
                         return DeadLetters.message(
                             for: request, code: "REPLY_UNDELIVERABLE", reason: "reply to \(reply.topic): \(error)")
                     }
@@ -131,6 +136,8 @@ public final class ScoringWorker: Service, Sendable {
             request = try RequestCodec.decode(value: message.value, schema: schema)
         } catch {
             logger.notice("bad request at \(message.topicPartition)@\(message.offset): \(error)")
+            metrics.request(.badRequest)
+            metrics.deadLettered(code: error.code.rawValue)
             let deadLetter = DeadLetters.message(for: message, rejection: error)
             guard let requestId = RequestCodec.requestId(in: message.value) else {
                 return Answer(reply: nil, records: [deadLetter])
@@ -146,10 +153,14 @@ public final class ScoringWorker: Service, Sendable {
             recommendationId: UUID().uuidString.lowercased(), interactionId: UUID().uuidString.lowercased(),
             decisionEventId: "dec-" + UUID().uuidString.lowercased())
         let contacts = pending.contacts(of: request.customerId, notIn: view.customer)
+        let started = ContinuousClock.now
         let outcome = engine.decide(request: request, view: view, now: now, ids: ids, pendingContacts: contacts)
+        metrics.decision.recordInterval(since: started)
         let replyMessage = reply(outcome.reply(requestId: request.requestId), to: request.replyTopic, key: message.key)
         switch outcome {
         case .decided(_, let event, let newContacts):
+            metrics.request(.decided)
+            metrics.decided(arm: event.arm)
             pending.add(
                 newContacts.filter { !explicitImpressionChannels.contains($0.channel) }, for: request.customerId, at: now)
             let decision = OutgoingMessage(
@@ -157,6 +168,8 @@ public final class ScoringWorker: Service, Sendable {
                 value: EventCodec.encode(.decision(event)))
             return Answer(reply: replyMessage, records: [decision])
         case .rejected(let error):
+            metrics.request(.rejected)
+            metrics.deadLettered(code: error.code.rawValue)
             return Answer(
                 reply: replyMessage,
                 records: [DeadLetters.message(for: message, code: error.code.rawValue, reason: error.message)])
@@ -164,7 +177,7 @@ public final class ScoringWorker: Service, Sendable {
     }
 
     /// Best effort: the `replyTo` of a request that failed validation, so that its error reply
-    /// reaches the client's own reply topic like any other reply (SPEC §5).
+    /// reaches the client's own reply topic like any other reply (guide §5).
     private static func replyTopic(in value: [UInt8]) -> String? {
         guard let json = try? JSONValue.parse(value), let topic = json["replyTo"]?.stringValue, !topic.isEmpty else {
             return nil

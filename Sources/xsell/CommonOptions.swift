@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 
-/// Options every subcommand shares (SPEC §7).
+/// Options every subcommand shares (docs/guide.md, "Configuration").
 struct CommonOptions: ParsableArguments {
     @Option(help: "Configuration file (YAML or JSON).")
     var config: String = "config/cross-sell.yaml"
@@ -14,6 +14,20 @@ struct CommonOptions: ParsableArguments {
 
     @Option(name: .customShort("X"), help: "librdkafka property key=value, passed through (repeatable).")
     var properties: [String] = []
+
+    @Option(
+        parsing: .unconditional,
+        help: "Seconds to wait for Kafka (connecting, delivery, a reply) before failing with the reason.")
+    var timeout: Double = 10
+
+    func validate() throws {
+        guard timeout > 0, timeout.isFinite else {
+            throw ValidationError("--timeout \(timeout): expected a number of seconds greater than 0")
+        }
+    }
+
+    /// `--timeout` as a duration.
+    var timeLimit: Duration { .milliseconds(Int64(timeout * 1_000)) }
 
     /// The bootstrap servers from the flag or the environment, if any.
     var resolvedBootstrapServers: String? {

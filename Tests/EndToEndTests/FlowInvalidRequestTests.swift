@@ -6,7 +6,7 @@ import Testing
 import XSellCore
 
 extension FlowEndToEndTests {
-    /// SPEC §5: an invalid request gets an error reply (when a reply address can be derived) and
+    /// guide §5: an invalid request gets an error reply (when a reply address can be derived) and
     /// a dead letter; the worker keeps serving.
     @Test("invalid requests get an error reply and a dead letter", arguments: FlowBroker.available)
     func invalidRequests(broker: FlowBroker) async throws {
@@ -78,7 +78,7 @@ extension FlowEndToEndTests {
         #expect(try harness.loggedDecisions(of: customerId).map(\.recommendationId) == [good.recommendationId])
     }
 
-    /// SPEC §5: replies, error replies included, go to the request's `replyTo`.
+    /// guide §5: replies, error replies included, go to the request's `replyTo`.
     @Test("an invalid request's error reply goes to its replyTo topic", arguments: FlowBroker.available)
     func invalidRequestRepliesToReplyTo(broker: FlowBroker) async throws {
         let harness = try await FlowHarness.start(broker, config: try FlowFixtures.tutorialConfig())

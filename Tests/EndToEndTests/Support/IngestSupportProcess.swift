@@ -24,10 +24,11 @@ final class ChildProcess: Sendable {
     /// Kept alive until the process ends; never touched after `run()`.
     private let process: Process
 
-    init(executable: String, arguments: [String], outputPath: String) throws {
+    init(executable: String, arguments: [String], outputPath: String, environment: [String: String]? = nil) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if let environment { process.environment = environment }
         if !FileManager.default.fileExists(atPath: outputPath) {
             _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
         }
