@@ -29,8 +29,13 @@ public final class NodeHealth: Sendable {
 }
 
 /// The readiness conditions of a node, evaluated from sampled facts (pure, table-tested).
+///
+/// With hysteresis: to *become* ready, ingest must be at the end of every partition and the
+/// projection must have folded the whole log (so the first "ready" means everything published
+/// before the start is answered); to *stay* ready, each may be up to ``maxIngestLag`` behind,
+/// so steady traffic does not make the node flap.
 public struct ReadinessRules: Sendable {
-    /// Most messages a consumer may be behind its partitions' ends for ingest to count as caught up.
+    /// Most messages ingest (and the fold) may be behind for a ready node to stay ready.
     public var maxIngestLag: Int64
 
     /// Rules with the given bound.
@@ -56,18 +61,19 @@ public struct ReadinessRules: Sendable {
         }
     }
 
-    /// The unmet conditions of `facts`.
-    public func evaluate(_ facts: Facts) -> Readiness {
+    /// The unmet conditions of `facts` for a node that `wasReady` at the last evaluation.
+    public func evaluate(_ facts: Facts, wasReady: Bool) -> Readiness {
+        let bound = wasReady ? max(0, maxIngestLag) : 0
         var unmet: [String] = []
         if !facts.recovered { unmet.append("starting: recovery has not finished") }
         if let lag = facts.ingestLag {
-            unmet += Self.partitionProblems(lag, consumer: "ingest", bound: maxIngestLag)
+            unmet += Self.partitionProblems(lag, consumer: "ingest", bound: bound)
         }
         if let lag = facts.serveLag {
             unmet += Self.partitionProblems(lag, consumer: "scoring worker", bound: nil)
         }
-        if let records = facts.foldLag, records > 0 {
-            unmet.append("projection: \(records) log records not folded yet")
+        if let records = facts.foldLag, records > UInt64(bound) {
+            unmet.append("projection: \(records) log records not folded yet" + (bound > 0 ? " (ready at \(bound) or fewer)" : ""))
         }
         return Readiness(unmet: unmet)
     }

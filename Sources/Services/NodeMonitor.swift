@@ -48,12 +48,17 @@ final class NodeMonitor: Service, Sendable {
 
     func run() async throws {
         var announced = false
+        var ready = false
         var exposuresAt: UInt64?
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let fold = try await sampleFold()
             let readiness = rules.evaluate(ReadinessRules.Facts(
                 recovered: projection?.status.restored ?? true,
-                ingestLag: ingest.map(sampleLag), serveLag: serve.map(sampleLag), foldLag: fold))
+                ingestLag: ingest.map(sampleLag), serveLag: serve.map(sampleLag), foldLag: fold), wasReady: ready)
+            if readiness.isReady != ready && announced {
+                logger.notice(readiness.isReady ? "ready again" : "not ready: \(readiness.unmet.joined(separator: "; "))")
+            }
+            ready = readiness.isReady
             health.update(readiness)
             metrics.gauge(MetricName.ready).record(readiness.isReady ? 1 : 0)
             if readiness.isReady && !announced {

@@ -136,14 +136,15 @@ import XSellCore
         while true {
             let ingested = try await node.sample(profile) ?? 0
             let bad = try await node.sample(badRequests) ?? 0
-            if ingested >= Double(lines.count) && bad >= 1 { break }
+            let replied = try await node.sample("xsell_request_reply_seconds_count") ?? 0  // counted on delivery
+            if ingested >= Double(lines.count) && bad >= 1 && replied >= 4 { break }
             guard ContinuousClock.now < deadline else { throw TestFailure("metrics did not move: \(try await node.get("/metrics").1)") }
             try await Task.sleep(for: .milliseconds(100))
         }
         #expect(try await node.sample(profile) == Double(lines.count))
         #expect(try await node.sample(decided) == 3)
         #expect(try await node.sample(decisions) == 3)
-        #expect(try await node.sample("xsell_request_reply_seconds_count") == 3)
+        #expect(try await node.sample("xsell_request_reply_seconds_count") == 4, "3 responses and the bad request's error reply")
         #expect(try await node.sample("xsell_log_fsync_seconds_count") ?? 0 >= 1)
         #expect(try await node.sample("xsell_fold_lag_records") != nil)
         #expect(try await node.sample("xsell_ready") == 1)
