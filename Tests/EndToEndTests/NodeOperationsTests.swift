@@ -19,22 +19,29 @@ import XSellCore
     struct RunningNode {
         let child: ChildProcess
         let metrics: String
+        let bootstrap: String
+        let dataDirectory: String
 
-        static func start(bootstrap: String, scratch: ScratchDirectory, extra: [String] = []) async throws -> RunningNode {
+        /// Starts the node on `bootstrap`, or on its own embedded broker when nil.
+        static func start(bootstrap: String?, scratch: ScratchDirectory) async throws -> RunningNode {
             let child = try ChildProcess(
                 executable: try PackagePaths.xsell(),
-                arguments: [
-                    "run", "--bootstrap-servers", bootstrap, "--data-dir", scratch.path + "/data",
+                arguments: ["run", "--data-dir", scratch.path + "/data", "--topics", PackagePaths.root + "/topics",
                     "--config", PackagePaths.root + "/config/cross-sell.yaml", "--metrics-listen", "127.0.0.1:0",
                     "-X", "log_level=3",
-                ] + extra,
+                ] + (bootstrap.map { ["--bootstrap-servers", $0] } ?? []),
                 outputPath: scratch.path + "/run.out")
             try await eventually("the node to print its ready line", timeout: .seconds(120)) {
                 if child.hasEnded { throw TestFailure("xsell run ended: \(child.outputTail())") }
                 return child.outputTail(100_000).contains("xsell ready")
             }
-            let line = try #require(child.outputTail(100_000).split(separator: "\n").first { $0.hasPrefix("metrics.listen=") })
-            return RunningNode(child: child, metrics: "http://" + line.dropFirst("metrics.listen=".count))
+            let lines = child.outputTail(100_000).split(separator: "\n")
+            func announced(_ prefix: String) throws -> String {
+                String(try #require(lines.first { $0.hasPrefix(prefix) }).dropFirst(prefix.count))
+            }
+            return RunningNode(
+                child: child, metrics: "http://" + (try announced("metrics.listen=")),
+                bootstrap: try announced("bootstrap.servers="), dataDirectory: scratch.path + "/data")
         }
 
         /// GET `path` of the operations endpoint: the status and the body.
