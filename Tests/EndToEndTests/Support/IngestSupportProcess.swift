@@ -93,6 +93,7 @@ struct IngestProcess: Sendable {
     static func start(broker: IngestBroker, dataDirectory: String) throws -> IngestProcess {
         var arguments = [
             "ingest", "--bootstrap-servers", broker.bootstrapServers, "--data-dir", dataDirectory,
+            "--metrics-listen", "127.0.0.1:0",  // tests run in parallel: no fixed port
             "--config", PackagePaths.root + "/config/cross-sell.yaml",
         ]
         for (key, value) in IngestBroker.ingestProperties.sorted(by: { $0.key < $1.key }) {
