@@ -93,7 +93,11 @@ enum TCPProbe {
         let host = bracketed
         let worker = BlockingWorker(name: "tcp-probe")
         defer { worker.stop() }
-        return (try? await worker.run { blockingConnect(host: host, port: port, timeout: timeout) }) ?? "probe failed"
+        do {
+            return try await worker.run { blockingConnect(host: host, port: port, timeout: timeout) }
+        } catch {
+            return "probe failed: \(error)"
+        }
     }
 
     private static func blockingConnect(host: String, port: UInt16, timeout: Duration) -> String? {
