@@ -72,13 +72,28 @@ public enum OperationsServer {
         }
         var quiet = logger
         quiet.logLevel = max(logger.logLevel, .notice)  // no line per request
-        return Application(
+        let application = Application(
             router: router,
             configuration: ApplicationConfiguration(address: .hostname(address.host, port: address.port)),
             onServerRunning: { channel in
                 onListening(OperationsAddress(host: address.host, port: channel.localAddress?.port ?? address.port))
             },
             logger: quiet)
+        return Endpoint(application: application, address: address)
+    }
+
+    /// The application, with failures (a port in use, say) naming the option and the address.
+    private struct Endpoint<Wrapped: Service>: Service {
+        let application: Wrapped
+        let address: OperationsAddress
+
+        func run() async throws {
+            do {
+                try await application.run()
+            } catch {
+                throw AddressError(description: "--metrics-listen \(address): \(error)")
+            }
+        }
     }
 }
 

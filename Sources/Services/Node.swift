@@ -152,7 +152,11 @@ public final class Node: Sendable {
             try await group.run()
         } catch {
             for close in closers.reversed() { await close() }
-            logger.error("shut down after a failure: \(error)")
+            if error is CancellationError {
+                logger.info("shut down: cancelled")
+            } else {
+                logger.error("shut down after a failure: \(error)")
+            }
             throw error
         }
         for close in closers.reversed() { await close() }

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Foundation
 import KafkaClient
 import Services
@@ -119,6 +124,30 @@ import XSellCore
         #expect(exit.status == 64, "\(output)")
         #expect(output.contains(message), "\(output)")
         #expect(output.contains("Usage: \(usage)") || output.contains("USAGE: \(usage)"), "\(output)")
+    }
+
+    /// A metrics address in use stops the node with the option and the address.
+    @Test func metricsPortInUseIsNamed() async throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let listening = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && listen(fd, 1) == 0 && getsockname(fd, $0, &length) == 0
+            }
+        }
+        #expect(listening)
+        let busy = "127.0.0.1:\(UInt16(bigEndian: address.sin_port))"
+        let scratch = try ScratchDirectory("busy")
+        defer { scratch.remove() }
+        let (exit, output) = try await Self.xsell(
+            ["run", "--metrics-listen", busy, "--data-dir", scratch.path] + Self.config + ["--topics", PackagePaths.root + "/topics"])
+        #expect(exit.status == 1, "\(output)")
+        #expect(output.contains("Error: --metrics-listen \(busy): "), "\(output)")
+        #expect(output.contains("Address already in use"), "\(output)")
     }
 
     /// `--version` names xsell's version and the librdkafka loaded.
