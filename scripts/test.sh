@@ -5,7 +5,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 scripts/provision.sh
-swift build --build-tests -Xswiftc -warnings-as-errors --explicit-target-dependency-import-check error
+scripts/build.sh
 XSELL_TANSU_BOOTSTRAP="$(scripts/tansu.sh start)"
 trap 'scripts/tansu.sh stop' EXIT
 export XSELL_TANSU_BOOTSTRAP

@@ -2,7 +2,7 @@ import XSellCore
 
 /// The span of time in which contacts or outcomes are counted against a policy or metric.
 ///
-/// Period semantics (SPEC §3 leaves them open; the configuration has no field to choose):
+/// Period semantics (guide §3 leaves them open; the configuration has no field to choose):
 /// * **Rolling** windows are used by `frequency_cap` (day = the last 24 h, week = the last 7 × 24 h,
 ///   month = the last 30 × 24 h), `cooldown` (`hours`), `outcome_based` (`suppressForDays` × 24 h),
 ///   `mutual_exclusion` (`withinDays` × 24 h) and the rolling metrics (`contacts_7d`, …).

@@ -2,7 +2,7 @@ import Learning
 import Projection
 import XSellCore
 
-/// The decision flow of SPEC §4 for one configuration: inventory → enrich → qualify → suppression
+/// The decision flow of guide §4 for one configuration: inventory → enrich → qualify → suppression
 /// → contact_policy → experiment → score → rank → response.
 ///
 /// ``decide(request:view:now:ids:pendingContacts:)`` is a pure function of its arguments and the

@@ -19,7 +19,7 @@ public struct DecisionIdentifiers: Sendable, Hashable {
     }
 }
 
-/// Why a request was refused: the `error` of the reply (SPEC §5).
+/// Why a request was refused: the `error` of the reply (guide §5).
 public struct ReplyError: Error, Sendable, Hashable {
     /// `BAD_REQUEST`, `NOT_FOUND`, ….
     public var code: ReplyErrorCode

@@ -1,7 +1,7 @@
 import Projection
 import XSellCore
 
-/// The rolling contact and outcome metrics of a customer at the decision instant (SPEC §3
+/// The rolling contact and outcome metrics of a customer at the decision instant (guide §3
 /// `metric_condition`). All windows are rolling (see ``CountingWindow``).
 public struct RollingMetrics: Sendable, Hashable {
     /// Contacts in the last 7 × 24 h.

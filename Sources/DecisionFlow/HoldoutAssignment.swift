@@ -1,7 +1,7 @@
 import Projection
 import XSellCore
 
-/// The deterministic holdout of SPEC §4 step 6: a customer's arm depends only on the flow key and
+/// The deterministic holdout of guide §4 step 6: a customer's arm depends only on the flow key and
 /// the customer id, so the same customer always lands in the same arm of a flow, across requests,
 /// worker instances, replays and backtests.
 public struct HoldoutAssignment: Sendable, Hashable {

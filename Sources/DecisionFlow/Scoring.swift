@@ -3,7 +3,7 @@ import Learning
 import Projection
 import XSellCore
 
-/// The factors of the PRIE-U score of one offer (SPEC §4 step 7).
+/// The factors of the PRIE-U score of one offer (guide §4 step 7).
 public struct ScoreTerms: Sendable, Hashable {
     /// P: the propensity μ_T(x), 0–1 (0 when no learner was asked).
     public var propensity: Double

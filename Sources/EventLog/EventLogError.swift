@@ -6,6 +6,8 @@ import Darwin
 
 /// Errors of the event log. Every case says which file and, for corruption, which byte.
 public enum EventLogError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// There is no log directory at this path.
+    case notFound(directory: String)
     /// A system call failed.
     case io(operation: String, path: String, errno: Int32)
     /// The log is damaged in a way recovery must not repair (see `RecoveryRule`).
@@ -25,6 +27,8 @@ public enum EventLogError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
+        case let .notFound(directory):
+            "no event log at \(directory) (`xsell run` or `xsell ingest` creates it; is --data-dir right?)"
         case let .io(operation, path, errno):
             "event log: \(operation) failed on \(path): \(String(cString: strerror(errno))) (errno \(errno))"
         case let .corruption(rule, file, byteOffset, detail):

@@ -92,7 +92,8 @@ enum Posix {
         _ = close(fd)
     }
 
-    /// The POSIX error code inside a Foundation error, or `EIO`.
+    /// The POSIX error code inside a Foundation error (POSIX, or Cocoa's file codes, which
+    /// Foundation on Linux throws without the underlying POSIX error), or `EIO`.
     static func errorCode(of error: any Error) -> Int32 {
         let error = error as NSError
         if error.domain == NSPOSIXErrorDomain { return Int32(error.code) }
@@ -100,6 +101,16 @@ enum Posix {
             underlying.domain == NSPOSIXErrorDomain
         {
             return Int32(underlying.code)
+        }
+        if error.domain == NSCocoaErrorDomain {
+            switch CocoaError.Code(rawValue: error.code) {
+            case .fileNoSuchFile, .fileReadNoSuchFile: return ENOENT
+            case .fileReadNoPermission, .fileWriteNoPermission: return EACCES
+            case .fileWriteFileExists: return EEXIST
+            case .fileWriteOutOfSpace: return ENOSPC
+            case .fileWriteVolumeReadOnly: return EROFS
+            default: break
+            }
         }
         return EIO
     }

@@ -144,12 +144,17 @@ enum Recovery {
     }
 
     /// Compares the index file of a segment with `index` (computed from the segment) and
-    /// rewrites it when it is missing, invalid or stale.
+    /// rewrites it when it is missing, invalid or stale. An empty segment without an index is a
+    /// log just created, not a recovery: its index is written without an event.
     static func checkIndex(_ index: SegmentIndex, directory: String, operations: any LogFileOperations) throws -> RecoveryEvent? {
         let path = SegmentFiles.indexPath(directory, index.basePosition)
         let rule: RecoveryRule
         let detail: String
         if access(path, F_OK) != 0 {
+            if index.segmentLength == 0 {
+                try writeIndex(index, directory: directory, operations: operations)
+                return nil
+            }
             (rule, detail) = (.missingIndex, "no index file")
         } else if let bytes = Posix.readWholeFile(path), let stored = SegmentIndex.decode(bytes) {
             if stored == index { return nil }

@@ -20,7 +20,8 @@ enum SegmentFiles {
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory)
         } catch {
-            throw .io(operation: "list", path: directory, errno: Posix.errorCode(of: error))
+            let code = Posix.errorCode(of: error)
+            throw code == ENOENT ? .notFound(directory: directory) : .io(operation: "list", path: directory, errno: code)
         }
         return names.compactMap { name -> UInt64? in
             guard name.count == 20 + logSuffix.count, name.hasSuffix(logSuffix) else { return nil }

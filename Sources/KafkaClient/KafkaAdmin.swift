@@ -42,7 +42,8 @@ public final class KafkaAdmin: Sendable {
 
     /// Creates `topics`; a topic that already exists counts as created (its settings are not checked).
     ///
-    /// The request is sent, and its result awaited on a private queue, on the admin thread.
+    /// The request is sent, and its result awaited on a private queue, on the admin thread;
+    /// all of it within `timeout` (then `_TIMED_OUT`).
     public func createTopics(_ topics: [NewTopic], timeout: Duration = .seconds(30)) async throws {
         try await run { rk in
             var newTopics: [OpaquePointer?] = []
@@ -62,14 +63,17 @@ public final class KafkaAdmin: Sendable {
             try KafkaError.check(
                 rd_kafka_AdminOptions_set_operation_timeout(options, timeout.milliseconds, &errorText, errorText.count),
                 "operation timeout")
+            try KafkaError.check(
+                rd_kafka_AdminOptions_set_request_timeout(options, timeout.milliseconds, &errorText, errorText.count),
+                "request timeout")
             let queue = rd_kafka_queue_new(rk)
             defer { rd_kafka_queue_destroy(queue) }
             newTopics.withUnsafeMutableBufferPointer {
                 rd_kafka_CreateTopics(rk, $0.baseAddress, $0.count, options, queue)
             }
-            // The request itself times out after socket.timeout.ms; allow for that on top.
-            guard let event = rd_kafka_queue_poll(queue, (timeout + .seconds(60)).milliseconds) else {
-                throw KafkaError(code: .timedOut, message: "no CreateTopics result")
+            // The request times out after `timeout` and then posts its result; a little on top.
+            guard let event = rd_kafka_queue_poll(queue, (timeout + .seconds(1)).milliseconds) else {
+                throw KafkaError(code: .timedOut, message: "no CreateTopics result within \(timeout)")
             }
             defer { rd_kafka_event_destroy(event) }
             try KafkaError.check(rd_kafka_event_error(event), "create topics")

@@ -15,6 +15,9 @@ public final class KafkaConsumer: Sendable {
     private struct State {
         var closing = false
         var assignment: Set<TopicPartition> = []
+        /// Per assigned partition, the offset after the last message (or end-of-partition
+        /// event) that ``poll(maxMessages:timeout:)`` returned: the consumer's position.
+        var positions: [TopicPartition: Int64] = [:]
     }
 
     private let handle: NativeHandle
@@ -86,6 +89,8 @@ public final class KafkaConsumer: Sendable {
     public func poll(maxMessages: Int, timeout: Duration) async throws -> [KafkaMessage] {
         try await runOnWorker { [self] rk in
             var messages: [KafkaMessage] = []
+            var positions: [TopicPartition: Int64] = [:]
+            defer { self.recordPositions(positions) }
             let deadline = ContinuousClock.now + timeout
             while messages.count < maxMessages {
                 let wait = messages.isEmpty ? max(Duration.zero, deadline - .now).milliseconds : 0
@@ -93,10 +98,16 @@ public final class KafkaConsumer: Sendable {
                 defer { rd_kafka_message_destroy(native) }
                 let err = native.pointee.err
                 if err == RD_KAFKA_RESP_ERR_NO_ERROR {
-                    messages.append(KafkaMessage(native))
+                    let message = KafkaMessage(native)
+                    positions[message.topicPartition] = message.offset + 1
+                    messages.append(message)
                 } else if err == RD_KAFKA_RESP_ERR__FATAL {
                     throw KafkaError(code: .fatal, message: "consumer failed", isFatal: true)
-                } else if err != RD_KAFKA_RESP_ERR__PARTITION_EOF {
+                } else if err == RD_KAFKA_RESP_ERR__PARTITION_EOF {
+                    // With `enable.partition.eof=true`: the position is known before any message.
+                    let topic = String(cString: rd_kafka_topic_name(native.pointee.rkt))
+                    positions[TopicPartition(topic: topic, partition: native.pointee.partition)] = native.pointee.offset
+                } else {
                     self.logger.warning("consume error", metadata: ["error": "\(KafkaError(err))"])
                 }
             }
@@ -159,6 +170,24 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
+    /// The lag of every assigned partition: messages between the consumer's position and the
+    /// partition's high watermark (as of the last fetch response; no broker round trip).
+    /// `nil` for a partition whose position or watermark is not known yet: it has not been
+    /// fetched, or (without `enable.partition.eof=true`) has returned no message yet.
+    public func lag() -> [TopicPartition: Int64?] {
+        (try? withOpenHandleResult { rk, state in
+            var lags: [TopicPartition: Int64?] = [:]
+            for partition in state.assignment {
+                var low: Int64 = -1
+                var high: Int64 = -1
+                let err = rd_kafka_get_watermark_offsets(rk, partition.topic, partition.partition, &low, &high)
+                if err != RD_KAFKA_RESP_ERR_NO_ERROR || high < 0 { lags[partition] = .some(nil); continue }
+                lags[partition] = state.positions[partition].map { max(0, high - $0) }
+            }
+            return lags
+        }) ?? [:]
+    }
+
     /// Stops fetching `partitions`; buffered messages of them are dropped and re-fetched on resume.
     public func pause(_ partitions: [TopicPartition]) throws {
         try withPartitions(partitions, "pause", rd_kafka_pause_partitions)
@@ -216,6 +245,21 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
+    /// Records the positions a poll reached. Runs before the poll's rebalance events are
+    /// drained, so the positions of partitions revoked in that poll are removed after it.
+    private func recordPositions(_ positions: [TopicPartition: Int64]) {
+        guard !positions.isEmpty else { return }
+        state.withLock { state in state.positions.merge(positions) { _, new in new } }
+    }
+
+    /// Runs a non-blocking read of the handle and the state under the state lock.
+    private func withOpenHandleResult<T>(_ body: (OpaquePointer, State) -> T) throws(KafkaError) -> T {
+        try state.withLock { (state) throws(KafkaError) -> T in
+            guard !state.closing else { throw KafkaError.closed("consumer") }
+            return body(handle.pointer, state)
+        }
+    }
+
     /// Runs a non-blocking call under the state lock, so close() cannot destroy the handle meanwhile.
     private func withOpenHandle(_ body: (OpaquePointer) throws(KafkaError) -> Void) throws(KafkaError) {
         try state.withLock { (state) throws(KafkaError) in
@@ -245,8 +289,12 @@ public final class KafkaConsumer: Sendable {
             state.withLock { state in
                 switch event {
                 case .assigned(let partitions): state.assignment.formUnion(partitions)
-                case .revoked(let partitions, _): state.assignment.subtract(partitions)
-                case .failed: state.assignment = []
+                case .revoked(let partitions, _):
+                    state.assignment.subtract(partitions)
+                    for partition in partitions { state.positions[partition] = nil }
+                case .failed:
+                    state.assignment = []
+                    state.positions = [:]
                 }
             }
             rebalanceContinuation.yield(event)

@@ -35,7 +35,7 @@ public enum Normal {
     public static let z975 = 1.959963984540054
 }
 
-/// Holdout experiment statistics of one flow/offer (SPEC §6): conversion rates of treatment
+/// Holdout experiment statistics of one flow/offer (guide §6): conversion rates of treatment
 /// and holdout, absolute and relative uplift, pooled two-proportion z-test with its two-sided
 /// p-value, the 95% CI of the difference (unpooled standard error), and incremental conversions
 /// and revenue with their CI.

@@ -1,4 +1,4 @@
-// Learning: pure, deterministic online learners for xsell (SPEC §6).
+// Learning: pure, deterministic online learners for xsell (guide §6).
 //
 // - `LogisticRegression` (FTRL-proximal) over a `FeatureMap` (linear, pairwise, binned)
 // - `OnlineRidge` (recursive least squares) for the X-learner's pseudo-outcomes

@@ -29,7 +29,7 @@ public struct PropensityBreakdown: Sendable, Codable, Equatable, Hashable {
     }
 }
 
-/// Propensity P with hierarchical Beta-style shrinkage (SPEC §6).
+/// Propensity P with hierarchical Beta-style shrinkage (guide §6).
 ///
 /// With pseudo-count `k` (10), prior `π` (0.5), rates `r` and labelled treated counts `N`:
 /// ```

@@ -1,7 +1,7 @@
 import XSellCore
 /// The per-offer uplift model: outcome learners μ_T and μ_C, the X-learner's pseudo-outcome
 /// regressions τ_T and τ_C, and labelled-exposure counts, restricted to the last
-/// `lookbackDays` of exposures (SPEC §6).
+/// `lookbackDays` of exposures (guide §6).
 ///
 /// **Lookback by staggered generations.** Online learners cannot un-learn an example, so the
 /// model keeps generations that start at `bucketDays` boundaries (multiples of `bucketDays`

@@ -23,7 +23,7 @@ public enum UpliftStatus: String, Sendable, Codable, Equatable, Hashable {
     case insufficientData = "insufficient_data"
 }
 
-/// Thresholds and windows of the uplift model (SPEC §3 `learning`, §6).
+/// Thresholds and windows of the uplift model (guide §3 `learning`, §6).
 public struct UpliftParameters: Sendable, Codable, Equatable, Hashable {
     /// T- or X-learner.
     public var method: UpliftMethod
@@ -48,7 +48,7 @@ public struct UpliftParameters: Sendable, Codable, Equatable, Hashable {
     /// the untrained 0.5 and the imputed effect would be noise).
     public var pseudoOutcomeWarmup: Int
 
-    /// Creates parameters; the defaults are those of SPEC §3/§6.
+    /// Creates parameters; the defaults are those of guide §3/§6.
     public init(
         method: UpliftMethod = .tLearner,
         minTreated: Int = 200,
@@ -72,7 +72,7 @@ public struct UpliftParameters: Sendable, Codable, Equatable, Hashable {
     }
 }
 
-/// The uplift estimate for one feature vector (the `uplift` block of an explanation, SPEC §4).
+/// The uplift estimate for one feature vector (the `uplift` block of an explanation, guide §4).
 public struct UpliftEstimate: Sendable, Codable, Equatable, Hashable {
     /// τ used for scoring: the model's τ when `status == .ok`, else 0.
     public var tau: Double
@@ -110,7 +110,7 @@ public struct UpliftEstimate: Sendable, Codable, Equatable, Hashable {
     public var factor: Double { UpliftFactor.value(tau: tau) }
 }
 
-/// The uplift dimension U of the PRIE-U score (SPEC §4 step 7).
+/// The uplift dimension U of the PRIE-U score (guide §4 step 7).
 public enum UpliftFactor {
     /// The default temperature of the factor (0.05, the persuadable threshold).
     public static let defaultScale = 0.05

@@ -3,7 +3,7 @@ import XSellCore
 
 /// What the learners say about one offer for one customer's features.
 public struct OfferEstimate: Sendable, Equatable {
-    /// P = μ_T(x), shrunk for thin data (SPEC §6).
+    /// P = μ_T(x), shrunk for thin data (guide §6).
     public var propensity: PropensityBreakdown
     /// τ(x), μ_T, μ_C, segment and status.
     public var uplift: UpliftEstimate

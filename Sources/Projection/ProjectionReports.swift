@@ -1,7 +1,7 @@
 import Learning
 import XSellCore
 
-/// One flow × offer row of `xsell experiment` (SPEC §6).
+/// One flow × offer row of `xsell experiment` (guide §6).
 public struct ExperimentReportRow: Sendable, Equatable {
     /// The decision flow.
     public var flowKey: String

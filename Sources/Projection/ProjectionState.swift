@@ -1,7 +1,7 @@
 import Learning
 import XSellCore
 
-/// The projection: a pure, deterministic fold of the event log (SPEC §6, DESIGN property 2).
+/// The projection: a pure, deterministic fold of the event log (guide §6, DESIGN property 2).
 ///
 /// `apply` folds log records in log order. It reads no clock, does no I/O and draws no random
 /// numbers; its only clock is the log's event-time clock, the largest `occurredAt` seen. The

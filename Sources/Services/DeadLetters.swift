@@ -3,7 +3,7 @@ import KafkaClient
 import Logging
 import XSellCore
 
-/// Builds and delivers records for `xsell.deadletter.v1` (SPEC §2): keyed by the source key,
+/// Builds and delivers records for `xsell.deadletter.v1` (guide §2): keyed by the source key,
 /// carrying the source coordinates, the precise reason and the original bytes.
 enum DeadLetters {
     /// Most bytes of a refused message carried in its dead letter by default. Base64 grows

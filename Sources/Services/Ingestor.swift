@@ -53,12 +53,13 @@ public final class Ingestor: Service, Sendable {
     private let schema: CustomerSchema
     private let options: IngestOptions
     private let logger: Logger
+    private let metrics: NodeMetrics
     private let disk = BlockingWorker(name: "xsell.ingest.fsync")
 
     /// Creates an ingestor; `consumer` must already be subscribed to ``topics``.
     public init(
         consumer: KafkaConsumer, producer: KafkaProducer, log: EventLogWriter, schema: CustomerSchema,
-        options: IngestOptions = IngestOptions(), logger: Logger
+        options: IngestOptions = IngestOptions(), logger: Logger, metrics: NodeMetrics = NodeMetrics()
     ) {
         self.consumer = consumer
         self.producer = producer
@@ -66,6 +67,7 @@ public final class Ingestor: Service, Sendable {
         self.schema = schema
         self.options = options
         self.logger = logger
+        self.metrics = metrics
     }
 
     /// Ingests until cancelled or shut down gracefully; the batch in hand is finished and committed.
@@ -137,6 +139,7 @@ public final class Ingestor: Service, Sendable {
                     eventId: event.eventId, payload: event.binaryEncoded()))
             case .rejected(let rejection):
                 batch.deadLetters.append(deadLetter(for: message, rejection: rejection))
+                metrics.deadLettered(code: rejection.code.rawValue)
                 logger.notice("dead-lettered \(key)@\(message.offset): \(rejection)")
             }
         }
@@ -148,7 +151,12 @@ public final class Ingestor: Service, Sendable {
         let log = self.log
         if !batch.records.isEmpty {
             let records = batch.records
+            let start = ContinuousClock.now
             _ = try await disk.run { try log.append(records) }
+            metrics.logAppend.recordInterval(since: start)
+            for (topic, count) in Dictionary(grouping: records, by: \.topic).mapValues(\.count) {
+                metrics.ingested(count, topic: topic)
+            }
         }
         try await producer.sendAll(batch.deadLetters, backoff: options.retryBackoff, logger: logger)
         consumer.storeOffsets(for: batch.messages, logger: logger)

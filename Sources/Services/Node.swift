@@ -30,6 +30,10 @@ public struct NodeSettings: Sendable {
     public var ingest = IngestOptions()
     /// Scoring worker tunables (reply topic policy, request limits).
     public var serve = ServeOptions()
+    /// Where the node's metrics go (the process's `MetricsSystem` by default).
+    public var metrics = NodeMetrics()
+    /// When the node counts as ready.
+    public var readiness = ReadinessRules()
 
     /// Settings with the default group names for `instanceId`.
     public init(
@@ -62,11 +66,15 @@ public struct NodeSettings: Sendable {
     }
 
     /// A client configuration: role `defaults` under the user's properties (`-X` wins), and the
-    /// consumer `group`. Ingest fetches wait at most 5 ms and the request path 1 ms: the test
+    /// consumer `group`. Consumers report end-of-partition, so their position (and lag) is known
+    /// before the first message. Ingest fetches wait at most 5 ms and the request path 1 ms: the test
     /// brokers answer a waiting fetch only when the wait expires, so this bounds freshness.
     func clientConfiguration(defaults: [String: String], group: String? = nil) -> KafkaConfiguration {
         var configuration = KafkaConfiguration(properties: defaults).merging(kafka.properties)
-        if let group { configuration = configuration.merging(["group.id": group]) }
+        if let group {
+            configuration = KafkaConfiguration(properties: ["enable.partition.eof": "true"])
+                .merging(configuration.properties).merging(["group.id": group])
+        }
         return configuration
     }
 
@@ -82,16 +90,26 @@ public final class Node: Sendable {
     private let services: [any Service]
     private let closers: [@Sendable () async -> Void]
     private let logger: Logger
+    private let roles: Roles
     /// The projection, when this node serves.
     public let projection: ProjectionRunner?
+    /// Whether the node is ready, and if not why (updated a few times a second while it runs).
+    public let health = NodeHealth()
 
     /// Opens the log (running recovery) and builds the services of `settings.roles`.
-    public init(settings: NodeSettings, logger: Logger) throws {
+    /// `onReady` is called once, the first time every readiness condition holds.
+    public init(settings: NodeSettings, logger: Logger, onReady: @escaping @Sendable () -> Void = {}) throws {
         var services: [any Service] = []
         var closers: [@Sendable () async -> Void] = []
         var writer: EventLogWriter?
+        var ingestConsumer: KafkaConsumer?
+        var serveConsumer: KafkaConsumer?
+        var runner: ProjectionRunner?
+        let metrics = settings.metrics
         if settings.roles.contains(.ingest) {
-            let log = try EventLogWriter.open(directory: settings.logDirectory)
+            let log = try EventLogWriter.open(
+                directory: settings.logDirectory,
+                options: EventLogOptions(fileOperations: metrics.timing(PosixFileOperations())))
             writer = log
             for event in log.recoveryEvents {
                 logger.log(level: event.rule == .missingIndex ? .info : .warning, "event log recovery: \(event)")
@@ -100,10 +118,11 @@ public final class Node: Sendable {
                 defaults: settings.groupDefaults(role: "ingest").merging(["fetch.wait.max.ms": "5"]) { a, _ in a },
                 group: settings.ingestGroup))
             try consumer.subscribe(topics: Ingestor.topics)
+            ingestConsumer = consumer
             let producer = try KafkaProducer(configuration: settings.kafka)
             services.append(Ingestor(
                 consumer: consumer, producer: producer, log: log, schema: settings.config.schema,
-                options: settings.ingest, logger: logger))
+                options: settings.ingest, logger: logger, metrics: metrics))
             closers.append {
                 try? await consumer.close()
                 try? await producer.close()
@@ -130,23 +149,29 @@ public final class Node: Sendable {
             var progressConfiguration = settings.clientConfiguration(defaults: [:], group: settings.ingestGroup)
             progressConfiguration["group.instance.id"] = nil
             let ingestProgress = try KafkaConsumer(configuration: progressConfiguration)
+            serveConsumer = consumer
             let producer = try KafkaProducer(
                 configuration: settings.clientConfiguration(defaults: KafkaConfiguration.lowLatencyProducerProperties))
             services.append(projection)
             services.append(ScoringWorker(
                 consumer: consumer, ingestProgress: ingestProgress, producer: producer, projection: projection,
-                config: settings.config, options: settings.serve, logger: logger))
+                config: settings.config, options: settings.serve, logger: logger, metrics: metrics))
             closers.append {
                 try? await consumer.close()
                 try? await ingestProgress.close()
                 try? await producer.close()
             }
-            self.projection = projection
-        } else {
-            self.projection = nil
+            runner = projection
         }
+        self.projection = runner
+        services.append(NodeMonitor(
+            ingest: ingestConsumer.map { .init(role: "ingest", consumer: $0) },
+            serve: serveConsumer.map { .init(role: "serve", consumer: $0) },
+            projection: runner, rules: settings.readiness, health: health, metrics: metrics, logger: logger,
+            onReady: onReady))
         self.services = services
         self.closers = closers
+        self.roles = settings.roles
         self.logger = logger
     }
 
@@ -156,17 +181,25 @@ public final class Node: Sendable {
         try await projection?.restore()
     }
 
-    /// Runs until SIGINT/SIGTERM or until a service fails, then closes the Kafka clients and the log.
-    public func run() async throws {
+    /// Runs until SIGINT/SIGTERM or until a service fails, then closes the Kafka clients and the
+    /// log and logs that it has shut down. `outer` services (the operations endpoint, say) start
+    /// before the node's and stop after them.
+    public func run(outer: [any Service] = []) async throws {
         let group = ServiceGroup(
-            services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [],
+            services: outer + services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [],
             logger: logger)
         do {
             try await group.run()
         } catch {
             for close in closers.reversed() { await close() }
+            if error is CancellationError {
+                logger.info("shut down: cancelled")
+            } else {
+                logger.error("shut down after a failure: \(error)")
+            }
             throw error
         }
         for close in closers.reversed() { await close() }
+        logger.info("shut down cleanly: roles \(roles.names.joined(separator: "+")) stopped, Kafka clients closed")
     }
 }

@@ -14,6 +14,12 @@ public final class ProjectionRunner: Service, Sendable {
     private struct Progress {
         var applied: UInt64 = 0
         var waiters: [(UInt64, CheckedContinuation<Void, Never>)] = []
+        /// Event time of the last record folded.
+        var lastFoldedEventTime: Timestamp?
+        /// When and at which position the snapshot was last written or restored.
+        var snapshot: (at: ContinuousClock.Instant, position: UInt64)?
+        /// Whether ``restore()`` has finished.
+        var restored = false
     }
 
     /// When the learners were last settled, and what it cost (see `settleIfDue`).
@@ -50,10 +56,14 @@ public final class ProjectionRunner: Service, Sendable {
         let fresh = state.withLock { $0 }
         if let restored = snapshots.load(matching: fresh, logEnd: try reader.endPosition(), logger: logger) {
             state.withLock { $0 = restored.state }
-            progress.withLock { $0.applied = restored.position }
+            progress.withLock {
+                $0.applied = restored.position
+                $0.snapshot = (.now, restored.position)
+            }
             logger.info("projection restored from snapshot at position \(restored.position)")
         }
         while try await applyNextBatch() > 0 {}
+        progress.withLock { $0.restored = true }
     }
 
     /// Follows the log until shut down, then writes a final snapshot.
@@ -85,6 +95,33 @@ public final class ProjectionRunner: Service, Sendable {
 
     /// The log position up to which the projection has folded.
     public var applied: UInt64 { progress.withLock { $0.applied } }
+
+    /// What operators watch: how far the fold is, and how old the snapshot is.
+    public struct Status: Sendable {
+        /// The log position up to which the projection has folded.
+        public var applied: UInt64
+        /// Event time of the last record folded.
+        public var lastFoldedEventTime: Timestamp?
+        /// Time since the snapshot was last written or restored (nil: none yet).
+        public var snapshotAge: Duration?
+        /// Records folded since then (all of them when there is no snapshot yet).
+        public var recordsSinceSnapshot: UInt64
+        /// Whether the restore at start-up (snapshot, then the log to its end) has finished.
+        public var restored: Bool
+    }
+
+    /// The current ``Status``.
+    public var status: Status {
+        progress.withLock { p in
+            Status(
+                applied: p.applied, lastFoldedEventTime: p.lastFoldedEventTime,
+                snapshotAge: p.snapshot.map { ContinuousClock.now - $0.at },
+                recordsSinceSnapshot: p.applied - (p.snapshot?.position ?? 0), restored: p.restored)
+        }
+    }
+
+    /// The log this runner folds.
+    var log: EventLogReader { reader }
 
     /// A consistent view for one decision about `customerId`.
     public func view(customerId: String) -> ProjectionView {
@@ -135,6 +172,7 @@ public final class ProjectionRunner: Service, Sendable {
         }
         let resumed = progress.withLock { p -> [CheckedContinuation<Void, Never>] in
             p.applied = last.position + 1
+            p.lastFoldedEventTime = events.last?.0.occurredAt
             let due = p.waiters.filter { $0.0 <= p.applied }.map(\.1)
             p.waiters.removeAll { $0.0 <= p.applied }
             return due
@@ -166,6 +204,7 @@ public final class ProjectionRunner: Service, Sendable {
     public func writeSnapshot() async throws {
         let (snapshot, position) = state.withLock { ($0, progress.withLock { $0.applied }) }
         try await disk.run { [snapshots] in try snapshots.save(snapshot, position: position) }
+        progress.withLock { $0.snapshot = (.now, position) }
         logger.info("projection snapshot written at position \(position)")
     }
 }

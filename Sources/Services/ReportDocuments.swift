@@ -50,7 +50,7 @@ public enum Reports {
         return ReportDocument(json: .object(json), text: lines.joined(separator: "\n"), csv: table)
     }
 
-    /// `xsell experiment`: per flow and offer, the holdout statistics of SPEC §6.
+    /// `xsell experiment`: per flow and offer, the holdout statistics of guide §6.
     public static func experiment(_ state: ProjectionState) -> ReportDocument {
         let rows = state.experimentReport()
         let json = JSONValue.object(["experiments": .array(rows.map { row in

@@ -24,18 +24,20 @@ public final class ScoringWorker: Service, Sendable {
     private let schema: CustomerSchema
     private let options: ServeOptions
     /// Channels whose contacts are explicit `impression` interactions: there a returned offer is
-    /// not a contact, in the projection (SPEC §3) and so not in the overlay either.
+    /// not a contact, in the projection (guide §3) and so not in the overlay either.
     private let explicitImpressionChannels: Set<String>
     private let pending = PendingContacts()
     private let answered = AnsweredRequests()
     private let handover: RequestHandover
     private let logger: Logger
+    private let metrics: NodeMetrics
 
     /// A worker; `consumer` must already be subscribed to `recommendation.requested.v1`.
     /// `ingestProgress` has this replica's ingest group as `group.id` (see ``RequestHandover``).
     public init(
         consumer: KafkaConsumer, ingestProgress: KafkaConsumer, producer: KafkaProducer, projection: ProjectionRunner,
-        config: XSellConfig, options: ServeOptions = ServeOptions(), logger: Logger
+        config: XSellConfig, options: ServeOptions = ServeOptions(), logger: Logger,
+        metrics: NodeMetrics = NodeMetrics()
     ) {
         self.consumer = consumer
         self.handover = RequestHandover(
@@ -47,6 +49,7 @@ public final class ScoringWorker: Service, Sendable {
         self.options = options
         self.explicitImpressionChannels = Set(config.channels.filter { $0.impressionMode == .explicit }.map(\.name))
         self.logger = logger
+        self.metrics = metrics
     }
 
     /// Serves until cancelled or shut down gracefully; what was taken is answered first.
@@ -114,7 +117,9 @@ public final class ScoringWorker: Service, Sendable {
                         if !(await self.send(record, for: answer.request, failure: failure)) { recorded = false }
                     }
                     guard let reply = recorded ? answer.reply : answer.unrecordedReply ?? answer.reply else { return }
-                    await self.send(reply, for: answer.request, failure: "REPLY_UNDELIVERABLE")
+                    if await self.send(reply, for: answer.request, failure: "REPLY_UNDELIVERABLE") {
+                        self.metrics.replied(toRequestCreatedAt: answer.request.timestamp)
+                    }
                 }
             }
         }
@@ -139,6 +144,7 @@ public final class ScoringWorker: Service, Sendable {
                 return false
             }
             logger.warning("\(message.topic) for \(request.topicPartition)@\(request.offset) undeliverable: \(error)")
+            metrics.deadLettered(code: failure)
             let deadLetter = DeadLetters.message(
                 for: request, code: failure, reason: "\(message.topic): \(error)",
                 maxPayloadBytes: options.maxDeadLetterPayloadBytes)
@@ -175,11 +181,15 @@ public final class ScoringWorker: Service, Sendable {
             recommendationId: UUID().uuidString.lowercased(), interactionId: UUID().uuidString.lowercased(),
             decisionEventId: "dec-" + UUID().uuidString.lowercased())
         let contacts = pending.contacts(of: request.customerId, notIn: view.customer)
+        let started = ContinuousClock.now
         let outcome = engine.decide(request: request, view: view, now: now, ids: ids, pendingContacts: contacts)
+        metrics.decision.recordInterval(since: started)
         let replyMessage = reply(outcome.reply(requestId: request.requestId), to: request.replyTopic, key: message.key)
         switch outcome {
         case .decided(let response, let event, let newContacts):
             answered.add(response, at: now)
+            metrics.request(.decided)
+            metrics.decided(arm: event.arm)
             pending.add(
                 newContacts.filter { !explicitImpressionChannels.contains($0.channel) }, for: request.customerId, at: now)
             let decision = OutgoingMessage(
@@ -190,6 +200,8 @@ public final class ScoringWorker: Service, Sendable {
                 to: request.replyTopic, key: message.key)
             return Answer(request: message, reply: replyMessage, records: [decision], unrecordedReply: unrecorded)
         case .rejected(let error):
+            metrics.request(.rejected)
+            metrics.deadLettered(code: error.code.rawValue)
             return Answer(
                 request: message, reply: replyMessage,
                 records: [deadLetter(for: message, code: error.code.rawValue, reason: error.message)])
@@ -209,6 +221,8 @@ public final class ScoringWorker: Service, Sendable {
     /// request id can be read (on its `replyTo` if the policy allows it, else the default topic).
     /// Values over 1 MiB are not parsed for one.
     private func refusal(of message: KafkaMessage, code: ReplyErrorCode, deadLetterCode: String, reason: String) -> Answer {
+        metrics.request(code == .expired ? .expired : .badRequest)
+        metrics.deadLettered(code: deadLetterCode)
         let deadLetter = deadLetter(for: message, code: deadLetterCode, reason: reason)
         guard message.value.count <= EventCodec.defaultMaxBytes, let json = try? JSONValue.parse(message.value),
             let requestId = json["requestId"]?.stringValue, !requestId.isEmpty,

@@ -179,7 +179,7 @@ public struct GroundTruth: Sendable {
         muTreated(offerId, customer) - muControl(offerId, customer)
     }
 
-    /// The true segment (SPEC §6 thresholds: ±0.05, base rate 0.10).
+    /// The true segment (guide §6 thresholds: ±0.05, base rate 0.10).
     public func segment(_ offerId: String, _ customer: SimulatedCustomer) -> UpliftSegment {
         let t = tau(offerId, customer)
         if t > 0.05 { return .persuadable }

@@ -6,11 +6,11 @@ public enum TopicSetup {
     /// Creates every topic (idempotent: existing topics count as success).
     /// `partitions` overrides the specs' partition count (all topics stay co-partitioned).
     public static func create(
-        _ specs: [TopicSpec], partitions: Int? = nil, admin: KafkaAdmin
+        _ specs: [TopicSpec], partitions: Int? = nil, admin: KafkaAdmin, timeout: Duration = .seconds(30)
     ) async throws {
         try await admin.createTopics(specs.map { spec in
             NewTopic(name: spec.name, partitions: partitions ?? spec.partitions, configs: spec.configs)
-        })
+        }, timeout: timeout)
     }
 
     /// Creates every topic on the embedded broker.

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 
-/// Options every subcommand shares (SPEC §7).
+/// Options every subcommand shares (docs/guide.md, "Configuration").
 struct CommonOptions: ParsableArguments {
     @Option(help: "Configuration file (YAML or JSON).")
     var config: String = "config/cross-sell.yaml"
@@ -19,6 +19,20 @@ struct CommonOptions: ParsableArguments {
         "A librdkafka properties file (key=value lines, # comments), under the -X properties (default: $XSELL_KAFKA_PROPERTIES).",
         discussion: "Keeps secrets such as sasl.password off the command line, where ps shows them; so does $XSELL_SASL_PASSWORD."))
     var kafkaProperties: String?
+
+    @Option(
+        parsing: .unconditional,
+        help: "Seconds to wait for Kafka (connecting, delivery, a reply) before failing with the reason.")
+    var timeout: Double = 10
+
+    func validate() throws {
+        guard timeout > 0, timeout.isFinite else {
+            throw ValidationError("--timeout \(timeout): expected a number of seconds greater than 0")
+        }
+    }
+
+    /// `--timeout` as a duration.
+    var timeLimit: Duration { .milliseconds(Int64(timeout * 1_000)) }
 
     /// The bootstrap servers from the flag or the environment, if any.
     var resolvedBootstrapServers: String? {

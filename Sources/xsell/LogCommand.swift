@@ -38,7 +38,11 @@ struct Log: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print log records as JSON lines.")
         @OptionGroup var common: CommonOptions
         @Option(help: "First log position to print.") var from: UInt64 = 0
-        @Option(help: "Most records to print.") var limit: Int?
+        @Option(parsing: .unconditional, help: "Most records to print.") var limit: Int?
+
+        func validate() throws {
+            if let limit, limit < 0 { throw ValidationError("--limit \(limit): expected 0 or more") }
+        }
 
         func run() async throws {
             try EventLogReader(directory: Runtime.logDirectory(common)).forEachRecord(

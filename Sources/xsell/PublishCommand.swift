@@ -19,8 +19,11 @@ struct Publish: AsyncParsableCommand {
 
     func run() async throws {
         let lines = try Self.lines(of: file)
-        let producer = try KafkaProducer(configuration: try Runtime.kafka(
-            common, bootstrapServers: try Runtime.requireBootstrapServers(common)))
+        let (kafka, _) = try await Runtime.reach(common, required: [topic])
+        // A message not delivered within --timeout fails the command instead of retrying for 5 minutes.
+        let producer = try KafkaProducer(configuration: kafka.merging([
+            "message.timeout.ms": String(Int64(common.timeout * 1_000)),
+        ]))
         var eventIds: Set<String> = []
         var reports: [DeliveryReport] = []
         for (number, line) in lines {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KafkaClient
 import Services
 import XSellCore
 
@@ -14,19 +15,33 @@ struct Recommend: AsyncParsableCommand {
     @Option(help: "Customer id.") var customer: String
     @Option(help: "Channel (email, in_app, branch, …).") var channel: String
     @Option(help: "Decision flow key.") var flow: String = "cross-sell"
-    @Option(help: "Most offers to return.") var limit: Int?
+    @Option(parsing: .unconditional, help: "Most offers to return.") var limit: Int?
     @Flag(help: "Ask for the ranking breakdown and the dropped offers.") var explain = false
     @Flag(help: "Print the reply as JSON.") var json = false
-    @Option(help: "Seconds to wait for the reply.") var timeout: Int = 30
 
+    func validate() throws {
+        if let limit, limit < 1 { throw ValidationError("--limit \(limit): expected 1 or more") }
+    }
+
+    /// Everything (reaching Kafka, positioning the reply reader, the reply) within `--timeout`.
     func run() async throws {
-        let client = try RecommendationClient(kafka: try Runtime.kafka(
-            common, bootstrapServers: try Runtime.requireBootstrapServers(common)))
+        let deadline = ContinuousClock.now + common.timeLimit
+        let (kafka, _) = try await Runtime.reach(
+            common, required: [XSellTopic.requested.rawValue, XSellTopic.returned.rawValue])
+        let client = try RecommendationClient(kafka: kafka)
         try await client.start()
         let request = RecommendationRequest(
             requestId: "cli-\(UUID().uuidString.lowercased())", customerId: customer, channel: channel,
             decisionFlowKey: flow, limit: limit, explain: explain, attributes: nil, replyTo: nil)
-        let reply = try await client.recommend(request, timeout: .seconds(timeout))
+        let reply: RecommendationReply
+        do {
+            reply = try await client.recommend(request, timeout: max(.zero, deadline - .now))
+        } catch let error as KafkaError where error.code == .timedOut {
+            try? await client.close()
+            throw CommandFailure(
+                "no reply to \(request.requestId) within \(common.timeout) s: is `xsell serve` (or `xsell run`) "
+                    + "running against \(kafka["bootstrap.servers"] ?? "this Kafka") and ready (GET /readyz)?")
+        }
         try await client.close()
         if json {
             print(String(decoding: ResponseCodec.encode(reply), as: UTF8.self))

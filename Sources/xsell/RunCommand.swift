@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
 import KafkaClient
+import OperationsEndpoint
+import Prometheus
+import ServiceLifecycle
 import Services
 import XSellCore
 
@@ -14,6 +17,7 @@ struct Run: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
     @OptionGroup var guards: InputGuardOptions
     @OptionGroup var instance: InstanceOptions
+    @OptionGroup var node: NodeOptions
     @Option(help: "Directory of topic specs (topics are created on the embedded broker).") var topics: String = "topics"
 
     func run() async throws {
@@ -21,6 +25,7 @@ struct Run: AsyncParsableCommand {
         var embedded: EmbeddedBroker?
         let bootstrapServers: String
         if let servers = common.resolvedBootstrapServers {
+            _ = try await Runtime.reach(common, required: Roles.all.topics)
             bootstrapServers = servers
         } else {
             let broker = try EmbeddedBroker(brokerCount: 1)
@@ -32,7 +37,7 @@ struct Run: AsyncParsableCommand {
         let settings = guards.apply(to: NodeSettings(
             kafka: try Runtime.kafka(common, bootstrapServers: bootstrapServers), config: config,
             dataDirectory: common.dataDir, roles: .all, instanceId: try instance.resolvedInstanceId))
-        try await Runtime.serve(settings, label: "xsell.run")
+        try await Runtime.serve(settings, node: node, label: "xsell.run")
         embedded?.shutdown()
     }
 }
@@ -47,9 +52,10 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
     @OptionGroup var guards: InputGuardOptions
     @OptionGroup var instance: InstanceOptions
+    @OptionGroup var node: NodeOptions
 
     func run() async throws {
-        try await Runtime.serveRole(.serve, common: common, guards: guards, instance: instance)
+        try await Runtime.serveRole(.serve, common: common, guards: guards, instance: instance, node: node)
     }
 }
 
@@ -63,29 +69,76 @@ struct Ingest: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
     @OptionGroup var guards: InputGuardOptions
     @OptionGroup var instance: InstanceOptions
+    @OptionGroup var node: NodeOptions
 
     func run() async throws {
-        try await Runtime.serveRole(.ingest, common: common, guards: guards, instance: instance)
+        try await Runtime.serveRole(.ingest, common: common, guards: guards, instance: instance, node: node)
     }
 }
 
 extension Runtime {
     /// Runs one role against the Kafka given by `--bootstrap-servers` (no embedded broker).
-    static func serveRole(_ role: Roles, common: CommonOptions, guards: InputGuardOptions, instance: InstanceOptions) async throws {
+    static func serveRole(
+        _ role: Roles, common: CommonOptions, guards: InputGuardOptions, instance: InstanceOptions, node: NodeOptions
+    ) async throws {
         let settings = guards.apply(to: NodeSettings(
-            kafka: try kafka(common, bootstrapServers: try requireBootstrapServers(common)),
+            kafka: try await reach(common, required: role.topics).0,
             config: try config(common), dataDirectory: common.dataDir, roles: role, instanceId: try instance.resolvedInstanceId))
-        try await serve(settings, label: "xsell." + role.names.joined(separator: "+"))
+        try await serve(settings, node: node, label: "xsell." + role.names.joined(separator: "+"))
     }
 
-    /// Starts a node for `settings`, announces readiness on standard output, runs until a signal.
-    static func serve(_ settings: NodeSettings, label: String) async throws {
+    /// Starts a node for `settings` with its operations endpoint, announces readiness on
+    /// standard output the moment `GET /readyz` turns 200, and runs until a signal.
+    static func serve(_ settings: NodeSettings, node options: NodeOptions, label: String) async throws {
+        var settings = settings
+        let registry = PrometheusCollectorRegistry()
+        settings.metrics = NodeMetrics(factory: OperationsServer.metricsFactory(registry: registry))
+        settings.readiness = ReadinessRules(maxIngestLag: options.readyMaxLag)
         try ensureDirectory(settings.dataDirectory)
-        let node = try Node(settings: settings, logger: logger(label))
+        let log = logger(label)
+        let readyLine = "xsell ready: roles \(settings.roles.names.joined(separator: "+")), instance \(settings.instanceId), data in \(settings.dataDirectory)"
+        let node = try Node(settings: settings, logger: log, onReady: { announce(readyLine) })
+        var outer: [any Service] = []
+        if let address = try options.metricsAddress() {
+            outer.append(OperationsServer.service(
+                address: address, registry: registry, health: node.health, logger: log,
+                onListening: { announce("metrics.listen=\($0)") }))
+        }
         try await node.start()
-        announce(
-            "xsell ready: roles \(settings.roles.names.joined(separator: "+")), instance \(settings.instanceId), data in \(settings.dataDirectory)")
-        try await node.run()
+        try await node.run(outer: outer)
+    }
+}
+
+extension Roles {
+    /// The topics the roles read or write.
+    var topics: [String] {
+        var topics: [XSellTopic] = [.deadLetter]
+        if contains(.ingest) { topics += [.profile, .decision, .interaction] }
+        if contains(.serve) { topics += [.requested, .returned, .decision] }
+        return Array(Set(topics.map(\.rawValue))).sorted()
+    }
+}
+
+/// Options of the long-running roles (`run`, `ingest`, `serve`).
+struct NodeOptions: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "Where GET /metrics, /healthz and /readyz listen: HOST:PORT (port 0: any free port), or off.",
+        valueName: "host:port|off"))
+    var metricsListen: String = OperationsAddress.default.description
+
+    @Option(
+        parsing: .unconditional,
+        help: "Ready only while ingest is at most this many messages behind on every partition.")
+    var readyMaxLag: Int64 = 1_000
+
+    func validate() throws {
+        _ = try metricsAddress()
+        guard readyMaxLag >= 0 else { throw ValidationError("--ready-max-lag \(readyMaxLag): expected 0 or more") }
+    }
+
+    /// The parsed `--metrics-listen`; nil when off.
+    func metricsAddress() throws -> OperationsAddress? {
+        do { return try OperationsAddress.parse(metricsListen) } catch { throw ValidationError(error.description) }
     }
 }
 

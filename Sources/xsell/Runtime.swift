@@ -30,6 +30,27 @@ enum Runtime {
         return servers
     }
 
+    /// Kafka for `common`, checked: the cluster's topics, asked within `--timeout`, or an error
+    /// that names the address and the reason (unreachable, or a librdkafka too old for it).
+    /// `required` topics must exist.
+    static func reach(_ common: CommonOptions, required: [String] = []) async throws -> (KafkaConfiguration, [String: Int]) {
+        let servers = try requireBootstrapServers(common)
+        let kafka = try kafka(common, bootstrapServers: servers)
+        let topics: [String: Int]
+        do {
+            topics = try await BrokerProbe.topics(kafka, timeout: common.timeLimit)
+        } catch let error as KafkaError {
+            throw CommandFailure(error.message)
+        }
+        let missing = required.filter { topics[$0] == nil }
+        guard missing.isEmpty else {
+            throw CommandFailure(
+                "Kafka at \(servers) has no topic \(missing.joined(separator: ", ")) (it has: "
+                    + "\(topics.keys.sorted().joined(separator: ", "))); `xsell topics create` creates the topics of topics/")
+        }
+        return (kafka, topics)
+    }
+
     /// A logger writing to standard error.
     static func logger(_ label: String) -> Logger {
         var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0) }
@@ -47,4 +68,11 @@ enum Runtime {
         try FileManager.default.createDirectory(
             atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
     }
+}
+
+/// A command failed for a reason the user can act on (printed as `Error: …`, exit status 1,
+/// without the usage text that a misuse gets).
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

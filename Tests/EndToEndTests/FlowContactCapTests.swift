@@ -9,7 +9,7 @@ import XSellTestSupport
 extension FlowEndToEndTests {
     static let capPolicy = "{ type: customer_total_cap, name: Cross-sell cap, maxTotal: 2, periodType: monthly }"
 
-    /// SPEC §4.5: the customer's own decisions count at once, even when the next request follows
+    /// guide §4.5: the customer's own decisions count at once, even when the next request follows
     /// within milliseconds (read-your-writes), and never twice once they come back through the log.
     /// Each request asks for one offer, so two requests reach the cap of 2 contacts.
     @Test("back-to-back requests respect customer_total_cap, before and after the decisions come back",

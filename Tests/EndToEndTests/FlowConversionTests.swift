@@ -7,7 +7,7 @@ import XSellCore
 import XSellTestSupport
 
 extension FlowEndToEndTests {
-    /// SPEC §4.2/4.4: a conversion sets the offer's holding in real time, and an offer the
+    /// guide §4.2/4.4: a conversion sets the offer's holding in real time, and an offer the
     /// customer holds is suppressed. The tutorial's "Card — no card yet" rule is removed here:
     /// with it, qualification drops the card before suppression sees it; without it, only the
     /// holding the conversion set (offer `holding: hasCreditCard`) keeps the card out.

@@ -7,7 +7,7 @@ import XSellCore
 import XSellTestSupport
 
 extension FlowEndToEndTests {
-    /// SPEC §5: an invalid request gets an error reply (when a reply address can be derived) and
+    /// guide §5: an invalid request gets an error reply (when a reply address can be derived) and
     /// a dead letter; the worker keeps serving.
     @Test("invalid requests get an error reply and a dead letter", arguments: BrokerKind.available)
     func invalidRequests(broker: BrokerKind) async throws {
@@ -68,7 +68,7 @@ extension FlowEndToEndTests {
         #expect(try harness.loggedDecisions(of: customerId).map(\.recommendationId) == [good.recommendationId])
     }
 
-    /// SPEC §5: replies, error replies included, go to the request's `replyTo`.
+    /// guide §5: replies, error replies included, go to the request's `replyTo`.
     @Test("an invalid request's error reply goes to its replyTo topic", arguments: BrokerKind.available)
     func invalidRequestRepliesToReplyTo(broker: BrokerKind) async throws {
         let harness = try await FlowHarness.start(broker, config: try FlowFixtures.tutorialConfig())

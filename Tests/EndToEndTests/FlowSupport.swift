@@ -51,7 +51,7 @@ enum FlowFixtures {
     }
 
     /// A fresh customer id with `prefix` that the flow's holdout puts in the treatment arm
-    /// (SPEC §4.6: FNV-1a 64 of `flowKey:customerId` mod 10,000 at or above holdoutPercent × 100).
+    /// (guide §4.6: FNV-1a 64 of `flowKey:customerId` mod 10,000 at or above holdoutPercent × 100).
     static func treatedCustomer(_ prefix: String, flow: String = "cross-sell", holdoutPercent: Double = 10) -> String {
         while true {
             let id = "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())"

@@ -5,7 +5,7 @@ import Testing
 import XSellCore
 import XSellTestSupport
 
-/// SPEC §2: bad input never stops ingest and is never silently dropped; every consumed offset
+/// guide §2: bad input never stops ingest and is never silently dropped; every consumed offset
 /// ends up in exactly one place, the log or the dead-letter topic, and is committed.
 @Suite("Ingest end to end: dead-letter routing", .timeLimit(.minutes(4)))
 struct IngestDeadLetterTests {

@@ -52,7 +52,7 @@ public enum RequestCodec {
     public static func encode(_ q: RecommendationRequest) -> [UInt8] { jsonValue(q).serialized() }
 }
 
-/// JSON codec for replies on `recommendation.returned.v1` (SPEC §5).
+/// JSON codec for replies on `recommendation.returned.v1` (guide §5).
 public enum ResponseCodec {
     /// The reply as a JSON value.
     public static func jsonValue(_ reply: RecommendationReply) -> JSONValue {

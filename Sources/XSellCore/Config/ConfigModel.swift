@@ -1,4 +1,4 @@
-/// The whole decisioning setup (SPEC §3), as loaded and validated by ``ConfigLoader``.
+/// The whole decisioning setup (guide §3), as loaded and validated by ``ConfigLoader``.
 public struct XSellConfig: Sendable, Hashable {
     /// The customer schema.
     public var schema: CustomerSchema
@@ -155,7 +155,7 @@ public enum UpliftMethod: String, Sendable, Codable, Hashable, CaseIterable {
     case xLearner = "x_learner"
 }
 
-/// Learning parameters (SPEC §6).
+/// Learning parameters (guide §6).
 public struct LearningConfig: Sendable, Hashable {
     /// The uplift learner.
     public var upliftMethod: UpliftMethod
@@ -174,7 +174,7 @@ public struct LearningConfig: Sendable, Hashable {
     /// μ_C at or above this makes a negative τ a sleeping dog.
     public var baseRateThreshold: Double
 
-    /// Creates learning parameters; defaults are SPEC §6's.
+    /// Creates learning parameters; defaults are guide §6's.
     public init(
         upliftMethod: UpliftMethod = .tLearner, attributionWindowDays: Int = 30, lookbackDays: Int = 90,
         minTreated: Int = 200, minControl: Int = 50, persuadableThreshold: Double = 0.05,

@@ -1,4 +1,4 @@
-/// The PRIE-U weights of the formula score method (SPEC §4.7).
+/// The PRIE-U weights of the formula score method (guide §4.7).
 public struct FormulaWeights: Sendable, Hashable {
     /// Wp.
     public var propensityWeight: Double

@@ -1,4 +1,4 @@
-/// The Kafka topics of SPEC §2.
+/// The Kafka topics of guide §2.
 public enum XSellTopic: String, Sendable, Hashable, CaseIterable {
     /// Customer profile upserts (compacted).
     case profile = "customer.profile.v1"

@@ -1,4 +1,4 @@
-/// A recommendation request (`recommendation.requested.v1`, SPEC §5).
+/// A recommendation request (`recommendation.requested.v1`, guide §5).
 public struct RecommendationRequest: Sendable, Hashable {
     /// Correlates the reply.
     public var requestId: String
@@ -36,7 +36,7 @@ public struct RecommendationRequest: Sendable, Hashable {
     public var replyTopic: String { replyTo ?? XSellTopic.returned.rawValue }
 }
 
-/// The segment of a (customer, offer) pair by its CATE (SPEC §6).
+/// The segment of a (customer, offer) pair by its CATE (guide §6).
 public enum UpliftSegment: String, Sendable, Codable, Hashable, CaseIterable {
     /// τ above the persuadable threshold.
     case persuadable
@@ -186,7 +186,7 @@ public struct DroppedOffer: Sendable, Hashable {
     }
 }
 
-/// A successful reply (SPEC §5).
+/// A successful reply (guide §5).
 public struct RecommendationResponse: Sendable, Hashable {
     /// The request this answers.
     public var requestId: String

@@ -1,6 +1,6 @@
 import Foundation
 
-/// A topic declared in `topics/*.yaml` (SPEC §2), applied by `xsell topics create`.
+/// A topic declared in `topics/*.yaml` (guide §2), applied by `xsell topics create`.
 ///
 /// File shape: `name`, `partitions` (≥ 1; the same for every topic, since all are co-partitioned
 /// by customerId), `cleanupPolicy` (`compact` or `delete`), `retentionMs` (-1 = forever), `key`

@@ -37,7 +37,7 @@ enum IngestFixtures {
         }
     }
 
-    /// A keyed message on `topic` (keys are customer ids, as in SPEC §2).
+    /// A keyed message on `topic` (keys are customer ids, as in guide §2).
     static func message(_ topic: XSellTopic, key: String, value: String, partition: Int32? = nil) -> OutgoingMessage {
         OutgoingMessage(topic: topic.rawValue, partition: partition, key: Array(key.utf8), value: Array(value.utf8))
     }

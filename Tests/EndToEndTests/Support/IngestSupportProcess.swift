@@ -24,10 +24,11 @@ final class ChildProcess: Sendable {
     /// Kept alive until the process ends; never touched after `run()`.
     private let process: Process
 
-    init(executable: String, arguments: [String], outputPath: String) throws {
+    init(executable: String, arguments: [String], outputPath: String, environment: [String: String]? = nil) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if let environment { process.environment = environment }
         if !FileManager.default.fileExists(atPath: outputPath) {
             _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
         }
@@ -92,6 +93,7 @@ struct IngestProcess: Sendable {
     static func start(broker: IngestBroker, dataDirectory: String, extraArguments: [String] = []) throws -> IngestProcess {
         var arguments = [
             "ingest", "--bootstrap-servers", broker.bootstrapServers, "--data-dir", dataDirectory,
+            "--metrics-listen", "127.0.0.1:0",  // tests run in parallel: no fixed port
             "--config", PackagePaths.root + "/config/cross-sell.yaml",
         ]
         for (key, value) in IngestBroker.ingestProperties.sorted(by: { $0.key < $1.key }) {
