@@ -15,7 +15,7 @@ public struct BendingSettings: Sendable, Codable, Equatable, Hashable {
     /// Creates settings; the defaults are the ones chosen by measurement.
     public init(
         layout: InputLayout? = nil, sharedBase: Bool = true, knotSpacing: Double = 0.05,
-        precision: [Double] = [0.01, 1, 4, 4], treatmentPrecision: [Double] = [1, 4, 16, 16]
+        precision: [Double] = [0.01, 1, 2, 2], treatmentPrecision: [Double] = [1, 1, 8, 8]
     ) {
         self.layout = layout
         self.sharedBase = sharedBase

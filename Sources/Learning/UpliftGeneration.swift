@@ -46,7 +46,9 @@ public struct UpliftLearnerSettings: Sendable, Codable, Equatable, Hashable {
     /// Ridge penalty of the pseudo-outcome regressions.
     public var ridgeLambda: Double
     /// When set, μ_T and μ_C come from `BendingOutcomes` (splines, crosses, a shared base)
-    /// instead of the logistic learners over `outcomeFeatures`.
+    /// instead of the logistic learners over `outcomeFeatures`. `nil` by default here, because
+    /// bending needs the input's layout: the projection's settings turn it on with its
+    /// encoder's layout (the product default, docs/adr/0004-bending-learners.md).
     public var bending: BendingSettings?
 
     /// Creates settings. `.pairwise` outcome features capture interactions (pair them with the
@@ -57,7 +59,7 @@ public struct UpliftLearnerSettings: Sendable, Codable, Equatable, Hashable {
         solver: LogisticSolver = .default,
         pseudoOutcomeFeatures: FeatureMap = .linear,
         ridgeLambda: Double = 1,
-        bending: BendingSettings? = BendingSettings()
+        bending: BendingSettings? = nil
     ) {
         self.outcomeFeatures = outcomeFeatures
         self.solver = solver

@@ -32,6 +32,51 @@ import XSellCore
         #expect(segments == [.persuadable, .sureThing, .lostCause, .sleepingDog])
     }
 
+    @Test func theBendsWorldHasEverySegmentForItsOffers() {
+        let bank = SimulatedBank(config: Self.bank.config, truth: .bends)
+        var random = SimulationRandom(seed: 4)
+        let customers = (0..<6_000).map { SimulatedCustomer(id: "b\($0)", random: &random) }
+        var segments: [UpliftSegment: Int] = [:]
+        for (offerId, eligible) in SimulationEvaluation.eligibleCustomers(bank: bank, customers: customers, at: SimulatedHistory.defaultStart) {
+            for customer in eligible { segments[bank.truth.segment(offerId, customer), default: 0] += 1 }
+        }
+        let total = Double(segments.values.reduce(0, +))
+        // Every segment is at least 3% of the eligible pairs; sleeping dogs have a high base rate by definition.
+        for segment in [UpliftSegment.persuadable, .sureThing, .lostCause, .sleepingDog] {
+            #expect(Double(segments[segment] ?? 0) / total > 0.03, "\(segment): \(segments)")
+        }
+    }
+
+    @Test(arguments: TreatmentDesign.allCases)
+    func decisionsLogTheLoggingPolicysPropensity(design: TreatmentDesign) {
+        let bank = SimulatedBank(config: Self.bank.config, truth: .bends)
+        let history = SimulatedHistory.generate(bank: bank, decisions: 3_000, seed: 5, design: design)
+        var control = 0, decisions = 0
+        var shownBase = 0.0, uniformBase = 0.0
+        let customers = Dictionary(uniqueKeysWithValues: history.customers.map { ($0.id, $0) })
+        for case .decision(let d) in history.events {
+            decisions += 1
+            if d.arm == .control {
+                control += 1
+                #expect(d.decisions.isEmpty)
+                continue
+            }
+            #expect(d.decisions.count == 1)
+            let p = d.decisions.first?.propensity ?? -1
+            #expect(p > 0 && p <= 0.9 + 1e-12)
+            if design == .random { #expect(abs(p - 0.9 / Double(d.candidates.count)) < 1e-12) }
+            let customer = customers[d.customerId]!
+            shownBase += bank.truth.muControl(d.decisions[0].offerId, customer)
+            uniformBase += d.candidates.map { bank.truth.muControl($0, customer) }.reduce(0, +) / Double(d.candidates.count)
+        }
+        #expect(decisions == 3_000)
+        #expect(abs(Double(control) / Double(decisions) - 0.1) < 0.02)
+        // Confounded: the shown offers' base rate is above a uniform pick's; random: about equal.
+        let treated = Double(decisions - control)
+        let lift = (shownBase - uniformBase) / treated
+        if design == .confounded { #expect(lift > 0.01, "base-rate lift \(lift)") } else { #expect(abs(lift) < 0.005, "base-rate lift \(lift)") }
+    }
+
     @Test func plantedEffectsAreRecoveredOnHeldOutCustomers() {
         let history = SimulatedHistory.generate(bank: Self.bank, exposures: 6_000, seed: 21)
         var state = ProjectionState(config: Self.bank.config)
