@@ -28,7 +28,7 @@ struct ReplicaBench: AsyncParsableCommand {
     func run() async throws {
         let executable = xsell ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
             .appendingPathComponent("xsell").path
-        print("| replicas | requests | requests/s | p50 ms | p99 ms | ratio to 1 replica | failover gap (kill → last moved partition answers) |")
+        print("| replicas | requests | requests/s | p50 ms | p99 ms | ratio to 1 replica | gap after kill -9 (until every customer is answered again) |")
         print("|---|---|---|---|---|---|---|")
         var baseline: Double?
         for count in counts {
@@ -38,11 +38,12 @@ struct ReplicaBench: AsyncParsableCommand {
                 let load = try await run.closedLoop(concurrency: concurrency, seconds: seconds)
                 let rate = Double(load.latencies.count) / load.elapsed.benchSeconds
                 baseline = baseline ?? rate
-                let gap = count > 1 ? try await run.failoverGap() : nil
+                // One replica: killed and restarted at once; more: killed, the others take over.
+                let gap = try await run.gapAfterKill(restart: count == 1)
                 let ratio = String(format: "%.2f", rate / (baseline ?? rate))
                 print("| \(count) | \(load.latencies.count) | \(Int(rate)) | "
                     + String(format: "%.1f | %.1f", percentileMilliseconds(load.latencies, 0.5), percentileMilliseconds(load.latencies, 0.99))
-                    + " | \(ratio) | " + (gap.map { String(format: "%.1f s", $0.benchSeconds) } ?? "—") + " |")
+                    + " | \(ratio) | " + String(format: "%.1f s", gap.benchSeconds) + (count == 1 ? " (restarted)" : " (failover)") + " |")
             } catch {
                 await run.stop()
                 throw error
@@ -60,8 +61,13 @@ final class ReplicaBenchRun: Sendable {
     private let children: Mutex<[Int: Process]>
     private let client: RecommendationClient
     private let customerIds: [String]
+    private let relaunch: @Sendable (Int) throws -> Process
 
-    private init(broker: EmbeddedBroker, directory: String, children: [Int: Process], client: RecommendationClient, customerIds: [String]) {
+    private init(
+        broker: EmbeddedBroker, directory: String, children: [Int: Process], client: RecommendationClient,
+        customerIds: [String], relaunch: @escaping @Sendable (Int) throws -> Process
+    ) {
+        self.relaunch = relaunch
         self.broker = broker
         self.directory = directory
         self.children = Mutex(children)
@@ -92,7 +98,9 @@ final class ReplicaBenchRun: Sendable {
                 topic: XSellTopic.profile.rawValue, key: Array(id.utf8), value: Array(profile.utf8)))
         }
         try await producer.close()
-        let run = ReplicaBenchRun(broker: broker, directory: directory, children: children, client: client, customerIds: ids)
+        let run = ReplicaBenchRun(
+            broker: broker, directory: directory, children: children, client: client, customerIds: ids,
+            relaunch: { try launch($0, executable: executable, broker: broker, config: config, directory: directory) })
         // Warm-up: one answered request per customer means every replica joined and every
         // request partition is handed over.
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -152,15 +160,20 @@ final class ReplicaBenchRun: Sendable {
         return (latencies, clock.now - start)
     }
 
-    /// Kills the last replica with SIGKILL while requests for every customer keep coming (one
-    /// every 10 ms), and returns the time from the kill until every customer's requests are
-    /// answered again: the failover of the moved partitions (session timeout, rebalance,
-    /// handover).
-    func failoverGap() async throws -> Duration {
-        guard let victim = children.withLock({ $0.max { $0.key < $1.key }?.value }) else { return .zero }
+    /// Kills the last replica with SIGKILL (and, with `restart`, starts it again at once) while
+    /// requests for every customer keep coming (one every 10 ms), and returns the time from the
+    /// kill until every customer's requests are answered again: the failover of the moved
+    /// partitions (session timeout, rebalance, handover), or the restarted replica's recovery.
+    func gapAfterKill(restart: Bool) async throws -> Duration {
+        guard let (index, victim) = children.withLock({ $0.max { $0.key < $1.key } }) else { return .zero }
         let clock = ContinuousClock()
         let killed = clock.now
         kill(victim.processIdentifier, SIGKILL)
+        if restart {
+            while victim.isRunning { try await Task.sleep(for: .milliseconds(5)) }  // another process's exit
+            let process = try relaunch(index)
+            children.withLock { $0[index] = process }
+        }
         let firstAnswer = FirstAnswers()
         try await withThrowingTaskGroup(of: Void.self) { group in
             var i = 0

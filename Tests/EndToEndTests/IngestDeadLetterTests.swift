@@ -132,7 +132,7 @@ struct IngestDeadLetterTests {
             // The group committed past every message: reading from its committed offsets
             // finds nothing before fresh sentinels.
             let uncommitted = try await context.broker.readToSentinels(
-                topics: IngestFixtures.eventTopics, group: "xsell-ingest", start: .stored, label: "\(label)-committed")
+                topics: IngestFixtures.eventTopics, group: IngestProcess.group, start: .stored, label: "\(label)-committed")
             #expect(uncommitted.messages.map { Coordinates($0) } == [])
         }
     }

@@ -39,7 +39,7 @@ struct IngestRestartTests {
 
             // The graceful stop committed everything it consumed.
             let committed = try await context.broker.readToSentinels(
-                topics: IngestFixtures.eventTopics, group: "xsell-ingest", start: .stored, label: "\(label)-committed")
+                topics: IngestFixtures.eventTopics, group: IngestProcess.group, start: .stored, label: "\(label)-committed")
             #expect(committed.messages.map { Coordinates($0) } == [])
 
             // While stopped: more events, plus retries of run-1 events and a duplicate within the batch.

@@ -89,12 +89,16 @@ private final class EndFlag: Sendable {
 struct IngestProcess: Sendable {
     let child: ChildProcess
     let dataDirectory: String
+    /// The `--instance-id` of every ingest process of the tests.
+    static let instanceId = "ingest-test"
+    /// Its consumer group (one per instance, docs/scaling.md).
+    static let group = "xsell-ingest-" + instanceId
 
     static func start(broker: IngestBroker, dataDirectory: String, extraArguments: [String] = []) throws -> IngestProcess {
         var arguments = [
             "ingest", "--bootstrap-servers", broker.bootstrapServers, "--data-dir", dataDirectory,
             "--metrics-listen", "127.0.0.1:0",  // tests run in parallel: no fixed port
-            "--config", PackagePaths.root + "/config/cross-sell.yaml",
+            "--config", PackagePaths.root + "/config/cross-sell.yaml", "--instance-id", instanceId,
         ]
         for (key, value) in IngestBroker.ingestProperties.sorted(by: { $0.key < $1.key }) {
             arguments += ["-X", "\(key)=\(value)"]
