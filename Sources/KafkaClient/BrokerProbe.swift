@@ -1,3 +1,4 @@
+import BlockingThreads
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -1,3 +1,4 @@
+import BlockingThreads
 import EventLog
 import Foundation
 import KafkaClient
@@ -28,7 +29,7 @@ final class NodeMonitor: Service, Sendable {
     private let interval: Duration
     private let onReady: @Sendable () -> Void
     private let logger: Logger
-    private let disk = BlockingQueue(label: "xsell.monitor")
+    private let disk = BlockingWorker(name: "xsell.monitor")
 
     init(
         ingest: WatchedConsumer?, serve: WatchedConsumer?, projection: ProjectionRunner?, rules: ReadinessRules,

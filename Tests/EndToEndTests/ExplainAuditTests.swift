@@ -4,6 +4,7 @@ import Projection
 import Services
 import Testing
 import XSellCore
+import XSellTestSupport
 
 /// `xsell explain`: decisions made live by a running node (mock cluster) are re-derived from the
 /// log with the configuration the node archived, and equal the logged ones.

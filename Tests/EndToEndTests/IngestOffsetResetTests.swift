@@ -8,6 +8,7 @@ import Foundation
 import KafkaClient
 import Testing
 import XSellCore
+import XSellTestSupport
 
 /// Issue 9 item 7: ingest skips a message at or below the log's highest offset of its
 /// partition as a re-read. Against a new broker (or recreated topics) offsets restart, and

@@ -11,6 +11,7 @@ import KafkaClient
 import Services
 import Testing
 import XSellCore
+import XSellTestSupport
 
 /// A running `xsell run` node against a mock cluster the test hosts: readiness, metrics,
 /// health, and its start and shutdown lines.
