@@ -84,7 +84,7 @@ struct ChaosRun {
         defer { try? FileManager.default.removeItem(atPath: data) }
         let arguments = [
             "run", "--bootstrap-servers", broker.bootstrapServers, "--data-dir", data, "--config", bench.config,
-            "-X", "log_level=3",
+            "--metrics-listen", "127.0.0.1:0", "-X", "log_level=3",
         ]
         var child = try startChild(arguments, output: data + "/run.out")
         defer { if let child { kill(child.processIdentifier, SIGKILL) } }

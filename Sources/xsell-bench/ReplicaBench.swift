@@ -117,7 +117,7 @@ final class ReplicaBenchRun: Sendable {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = [
             "run", "--bootstrap-servers", broker.bootstrapServers, "--data-dir", directory + "/r\(index)",
-            "--instance-id", "bench-r\(index)", "--config", config, "-X", "log_level=3",
+            "--instance-id", "bench-r\(index)", "--config", config, "--metrics-listen", "127.0.0.1:0", "-X", "log_level=3",
         ]
         let output = directory + "/r\(index).out"
         _ = FileManager.default.createFile(atPath: output, contents: nil)

@@ -45,7 +45,8 @@ final class ReplicaCluster: Sendable {
         try FileManager.default.createDirectory(atPath: dataDirectory(id), withIntermediateDirectories: true)
         var arguments = [
             "run", "--bootstrap-servers", context.broker.bootstrapServers, "--data-dir", dataDirectory(id),
-            "--instance-id", id, "--config", configPath, "-X", "log_level=4",
+            "--instance-id", id, "--config", configPath, "--metrics-listen", "127.0.0.1:0",  // replicas share the host
+            "-X", "log_level=4",
         ]
         arguments += extra
         let child = try ChildProcess(executable: try PackagePaths.xsell(), arguments: arguments, outputPath: outputPath(id))
