@@ -88,7 +88,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Services", "KafkaClient", "EventLog", "XSellCore", "DecisionFlow", "Projection"],
+            dependencies: ["Services", "KafkaClient", "EventLog", "XSellCore", "DecisionFlow", "Projection", "Learning"],
             swiftSettings: swiftSettings
         ),
     ]
