@@ -22,7 +22,7 @@ struct BendingLearnerTests {
             let flags = [1, 2].filter { x[$0] != 0 }.count
             // Coarse knots every 0.4 up to 1.2: one hat on a knot or outside the grid, else two.
             let coarse = min(max(x[0].isFinite ? x[0] : 0, 0), 1.2) / 0.4
-            let coarseHats = coarse == coarse.rounded() ? 1 : 2
+            let coarseHats = abs(coarse - coarse.rounded()) < 1e-9 ? 1 : 2
             // binary × flag (flag pairs once) and binary × the numeric's coarse hats
             #expect(crosses.count == binaries * flags - flags * (flags + 1) / 2 + binaries * coarseHats, "\(x)")
         }
@@ -43,11 +43,12 @@ struct BendingLearnerTests {
         for i in 0..<4 { #expect(abs(dense.weights[i] - sparse.weight(i)) < 1e-9, "weight \(i)") }
     }
 
-    /// τ(x) is a bump in the numeric and flips sign with flag 1; μ_C steps up past 0.6.
+    /// τ(x) is a bump in the numeric, and backfires past 0.6 for flag 1; μ_C steps up past 0.6.
     static func truth(_ x: [Double]) -> (control: Double, treated: Double) {
-        let control = sigmoid(-2.2 + 1.2 * (x[0] > 0.6 ? 1 : 0))
+        let past = sigmoid((x[0] - 0.6) / 0.03)
+        let control = sigmoid(-2.2 + 1.2 * past)
         let bump = exp(-pow((x[0] - 0.35) / 0.1, 2))
-        let tau = (x[1] == 1 ? -0.12 : 0.15) * bump
+        let tau = 0.15 * bump - (x[1] == 1 ? 0.12 : 0) * past
         return (control, min(max(control + tau, 0.001), 0.999))
     }
 
@@ -81,9 +82,9 @@ struct BendingLearnerTests {
         let shared = rmse(Self.train(UpliftLearnerSettings(bending: BendingSettings(layout: Self.layout)), count: 15_000))
         let perArm = rmse(Self.train(
             UpliftLearnerSettings(bending: BendingSettings(layout: Self.layout, sharedBase: false)), count: 15_000))
-        #expect(shared < 0.6 * linear, "shared \(shared) linear \(linear)")
+        #expect(shared < 0.7 * linear, "shared \(shared) linear \(linear)")
         #expect(perArm < 0.8 * linear, "per-arm \(perArm) linear \(linear)")
-        #expect(shared < 0.035, "shared \(shared)")
+        #expect(shared < 0.04, "shared \(shared)")
     }
 
     @Test("a bending model is a pure function of its updates and survives a Codable round trip")
