@@ -11,7 +11,7 @@ import XSellCore
 ///
 /// Requests of partition *p* are about customers whose decisions are in `decision.made.v1`
 /// partition *p* (every topic is keyed by `customerId` and has the same partition count,
-/// SPEC §1). The handover of *p*:
+/// guide §1). The handover of *p*:
 /// 1. reads the high watermark *h* of `decision.made.v1`[*p*] (what is in Kafka now);
 /// 2. waits until this replica's ingest group has committed an offset ≥ *h* there (ingest
 ///    commits only what is durable in the log, dead-lettered or skipped as a duplicate);

@@ -21,7 +21,7 @@ public struct ServeOptions: Sendable {
     public init() {}
 }
 
-/// The topics a request's `replyTo` may name (SPEC §5): the default reply topic, the topics
+/// The topics a request's `replyTo` may name (guide §5): the default reply topic, the topics
 /// listed, and topics starting with one of the prefixes; never a topic xsell consumes or
 /// writes itself (ingest, requests, decisions, dead letters) nor a Kafka internal topic
 /// (`__consumer_offsets`, anything starting with `_`), whatever the list says.

@@ -1,5 +1,5 @@
 /// The canonical text of a loaded configuration and its fingerprint: what makes a decision
-/// auditable (SPEC §7 `xsell explain`). The canonical form is the parsed document serialized as
+/// auditable (guide §7 `xsell explain`). The canonical form is the parsed document serialized as
 /// JSON with sorted keys and no whitespace, so comments, key order and formatting do not change
 /// the fingerprint, while any change of a value does. JSON is valid YAML, so the canonical text
 /// loads back with ``ConfigLoader``.
