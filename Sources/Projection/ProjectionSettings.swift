@@ -40,7 +40,7 @@ public struct ProjectionSettings: Sendable, Equatable {
             offers[o.id] = OfferInfo(category: o.category, holding: o.holding, revenueValue: o.revenueValue)
         }
         self.offers = offers
-        explicitImpressionChannels = Set(config.channels.filter { $0.impressionMode == .explicit }.map(\.name))
+        explicitImpressionChannels = config.explicitImpressionChannels
         let l = config.learning
         uplift = UpliftParameters(
             method: l.upliftMethod == .xLearner ? .xLearner : .tLearner,

@@ -47,7 +47,7 @@ public final class ScoringWorker: Service, Sendable {
         self.engine = DecisionEngine(config: config)
         self.schema = config.schema
         self.options = options
-        self.explicitImpressionChannels = Set(config.channels.filter { $0.impressionMode == .explicit }.map(\.name))
+        self.explicitImpressionChannels = config.explicitImpressionChannels
         self.logger = logger
         self.metrics = metrics
     }

@@ -37,6 +37,11 @@ public struct XSellConfig: Sendable, Hashable {
     public func flow(key: String) -> Flow? { flows.first { $0.key == key } }
     /// The channel called `name`.
     public func channel(named name: String) -> Channel? { channels.first { $0.name == name } }
+    /// Channels whose contacts are explicit `impression` interactions: there a returned offer is
+    /// not a contact by itself (guide §3), in the projection and in the worker's overlay alike.
+    public var explicitImpressionChannels: Set<String> {
+        Set(channels.filter { $0.impressionMode == .explicit }.map(\.name))
+    }
     /// Offers with status `active` (what inventory loads), in file order.
     public var activeOffers: [Offer] { offers.filter { $0.status == .active } }
     /// Rules that apply to `offerId`: those scoped to it and those with no offer scope, in file order.
