@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import EventLog
 import Foundation
 import XSellCore
 
@@ -27,10 +25,7 @@ public struct ConfigArchive: Sendable {
         let target = path(fingerprint: source.fingerprint)
         if FileManager.default.fileExists(atPath: target) { return }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let temporary = directory + "/." + source.archiveFileName + ".tmp"
-        try SnapshotStore.writeDurably(Array(source.canonicalText.utf8), to: temporary)
-        guard rename(temporary, target) == 0 else { throw SnapshotStoreError.io("rename \(temporary)", errno) }
-        try SnapshotStore.syncDirectory(directory)
+        try DurableFileWriter().replace(target, with: Array(source.canonicalText.utf8))
     }
 
     /// The configuration with `fingerprint`, or `nil` when the archive does not keep it.

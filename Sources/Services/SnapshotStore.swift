@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import EventLog
 import Foundation
 import Logging
 import Projection
@@ -46,12 +47,7 @@ struct SnapshotStore: Sendable {
             atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let bytes = ProjectionSnapshot.encode(state)
         let name = String(format: "projection-%020llu.snapshot", position)
-        let temporary = directory + "/." + name + ".tmp"
-        try Self.writeDurably(bytes, to: temporary)
-        guard rename(temporary, directory + "/" + name) == 0 else {
-            throw SnapshotStoreError.io("rename \(temporary)", errno)
-        }
-        try Self.syncDirectory(directory)
+        try DurableFileWriter().replace(directory + "/" + name, with: bytes)
         for (_, path) in files().dropLast(keep) { unlink(path) }
     }
 
@@ -64,34 +60,5 @@ struct SnapshotStore: Sendable {
             else { return nil }
             return (position, directory + "/" + name)
         }.sorted { $0.0 < $1.0 }
-    }
-
-    static func writeDurably(_ bytes: [UInt8], to path: String) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        guard fd >= 0 else { throw SnapshotStoreError.io("open \(path)", errno) }
-        defer { close(fd) }
-        var written = 0
-        while written < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, bytes.count - written) }
-            guard n > 0 else { throw SnapshotStoreError.io("write \(path)", errno) }
-            written += n
-        }
-        guard fsync(fd) == 0 else { throw SnapshotStoreError.io("fsync \(path)", errno) }
-    }
-
-    static func syncDirectory(_ path: String) throws {
-        let fd = open(path, O_RDONLY | O_DIRECTORY)
-        guard fd >= 0 else { throw SnapshotStoreError.io("open \(path)", errno) }
-        defer { close(fd) }
-        guard fsync(fd) == 0 else { throw SnapshotStoreError.io("fsync \(path)", errno) }
-    }
-}
-
-/// A snapshot could not be written.
-struct SnapshotStoreError: Error, CustomStringConvertible {
-    let description: String
-
-    static func io(_ operation: String, _ code: Int32) -> SnapshotStoreError {
-        SnapshotStoreError(description: "\(operation): \(String(cString: strerror(code)))")
     }
 }
