@@ -28,7 +28,7 @@ struct ChaosBench: AsyncParsableCommand {
     @Option(help: "The xsell executable for the crash scenario (default: next to this one).") var xsell: String?
 
     func run() async throws {
-        let executable = xsell ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path + "/xsell"
+        let executable = xsell ?? siblingExecutable("xsell")
         print("| scenario | sent | answered | error replies | duplicated | lost | p50 ms | p99 ms | max ms | max / no-fault max |")
         print("|---|---|---|---|---|---|---|---|---|---|")
         var baselineMax = Double.nan
@@ -82,11 +82,12 @@ struct ChaosRun {
         let data = FileManager.default.temporaryDirectory.path + "/xsell-chaos-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: data) }
+        // Every scenario runs the node the same way, so the fault-free run is a like-for-like baseline.
         let arguments = [
             "run", "--bootstrap-servers", broker.bootstrapServers, "--data-dir", data, "--config", bench.config,
             "--metrics-listen", "127.0.0.1:0", "-X", "log_level=3",
         ]
-        var child = try startChild(arguments, output: data + "/run.out")
+        var child: Process? = try launchChild(xsell, arguments, output: data + "/run.out")
         defer { if let child { kill(child.processIdentifier, SIGKILL) } }
 
         let ids = (0..<bench.customers).map { "chaos-\($0)" }
@@ -141,7 +142,7 @@ struct ChaosRun {
                 kill(running.processIdentifier, SIGKILL)
                 running.waitUntilExit()
             }
-            child = try startChild(arguments, output: data + "/run.out")
+            child = try launchChild(xsell, arguments, output: data + "/run.out")
         }
         await load.value
         try await client.close()
@@ -164,21 +165,6 @@ struct ChaosRun {
         RecommendationRequest(
             requestId: "chaos-\(UUID().uuidString.prefix(8))-\(suffix)", customerId: customer, channel: "in_app",
             decisionFlowKey: "cross-sell")
-    }
-
-    /// A child `xsell run` (every scenario runs the node the same way, so the fault-free run
-    /// is a like-for-like baseline).
-    private func startChild(_ arguments: [String], output: String) throws -> Process? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: xsell)
-        process.arguments = arguments
-        if !FileManager.default.fileExists(atPath: output) { _ = FileManager.default.createFile(atPath: output, contents: nil) }
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
-        handle.seekToEndOfFile()
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        return process
     }
 
     /// How many `decision.made.v1` events each request id has, read from the topic's start.

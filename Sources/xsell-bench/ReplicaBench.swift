@@ -26,8 +26,7 @@ struct ReplicaBench: AsyncParsableCommand {
     @Option(help: "Distinct customers (over 6 partitions).") var customers = 60
 
     func run() async throws {
-        let executable = xsell ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("xsell").path
+        let executable = xsell ?? siblingExecutable("xsell")
         print("| replicas | requests | requests/s | p50 ms | p99 ms | ratio to 1 replica | gap after kill -9 (until every customer is answered again) |")
         print("|---|---|---|---|---|---|---|")
         var baseline: Double?
@@ -113,19 +112,11 @@ final class ReplicaBenchRun: Sendable {
     private static func launch(_ index: Int, executable: String, broker: EmbeddedBroker, config: String, directory: String) throws
         -> Process
     {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = [
+        let arguments = [
             "run", "--bootstrap-servers", broker.bootstrapServers, "--data-dir", directory + "/r\(index)",
             "--instance-id", "bench-r\(index)", "--config", config, "--metrics-listen", "127.0.0.1:0", "-X", "log_level=3",
         ]
-        let output = directory + "/r\(index).out"
-        _ = FileManager.default.createFile(atPath: output, contents: nil)
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        return process
+        return try launchChild(executable, arguments, output: directory + "/r\(index).out")
     }
 
     private func request(_ customerId: String, timeout: Duration = .seconds(30)) async throws -> RecommendationReply {
