@@ -71,6 +71,17 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
+    /// Leaves the group now: the assignment is revoked and the coordinator is told, so the
+    /// partitions move to the other members at once. Unlike ``close()``, this also holds for a
+    /// static member (`group.instance.id`), which on close keeps its partitions until it
+    /// rejoins or its session times out (KIP-345). Commit what must be kept first: after
+    /// this, offsets of the revoked partitions can no longer be committed.
+    public func leaveGroup() throws {
+        try withOpenHandle { rk throws(KafkaError) in
+            try KafkaError.check(rd_kafka_unsubscribe(rk), "unsubscribe")
+        }
+    }
+
     /// Reads exactly these partitions from the given positions, without joining the group.
     public func assign(_ partitions: [TopicPartitionOffset]) throws {
         try withOpenHandle { rk throws(KafkaError) in

@@ -54,12 +54,16 @@ final class RequestHandover: Sendable {
     func admit(_ polled: [KafkaMessage]) -> [KafkaMessage] {
         let assigned = Set(consumer.assignment.filter { $0.topic == XSellTopic.requested.rawValue }.map(\.partition))
         var toPause: Set<Int32> = []
+        var revoked: [Int32] = []
+        var added: [Int32] = []
         let admitted = state.withLock { state -> [KafkaMessage] in
             for (partition, phase) in state.phases where !assigned.contains(partition) {
                 if case .waiting(_, _, let task) = phase { task.cancel() }
                 state.phases[partition] = nil
+                revoked.append(partition)
             }
             for partition in assigned where state.phases[partition] == nil {
+                added.append(partition)
                 state.generation += 1
                 let generation = state.generation
                 let task = Task { await self.handOver(partition, generation: generation) }
@@ -80,6 +84,9 @@ final class RequestHandover: Sendable {
                 }
             }
             return out
+        }
+        if !revoked.isEmpty || !added.isEmpty {
+            logger.info("request partitions: \(assigned.sorted()) (revoked \(revoked.sorted()), assigned \(added.sorted()))")
         }
         if !toPause.isEmpty { pauseOrResume(toPause, pause: true) }
         return admitted

@@ -16,11 +16,15 @@ struct InputGuardOptions: ParsableArguments {
     @Option(help: "Events dated more than this many seconds ahead of ingest's clock are dead-lettered (future_timestamp).")
     var maxClockSkewSeconds: Int = 86_400
 
+    @Option(help: "Requests created more than this many seconds ago (by their Kafka timestamp) get an EXPIRED reply instead of a decision.")
+    var requestTtlSeconds: Int = 30
+
     @Flag(help: "Ingest messages below the log's highest offset of their partition that the log does not hold (the topic was recreated) instead of refusing to start.")
     var acceptOffsetReset = false
 
     func validate() throws {
         guard maxClockSkewSeconds >= 0 else { throw ValidationError("--max-clock-skew-seconds must be at least 0") }
+        guard requestTtlSeconds >= 1 else { throw ValidationError("--request-ttl-seconds \(requestTtlSeconds): expected 1 or more") }
         for topic in replyTopics {
             if let refusal = ReplyTopicPolicy(topics: [topic]).refusal(of: topic) {
                 throw ValidationError("--allow-reply-topic \(topic): \(refusal)")
@@ -33,6 +37,7 @@ struct InputGuardOptions: ParsableArguments {
         var settings = settings
         settings.serve.replyTopics = ReplyTopicPolicy(topics: Set(replyTopics), prefixes: replyTopicPrefixes)
         settings.ingest.maxClockSkew = .seconds(maxClockSkewSeconds)
+        settings.serve.requestTimeToLive = .seconds(requestTtlSeconds)
         settings.ingest.acceptOffsetReset = acceptOffsetReset
         return settings
     }

@@ -118,6 +118,7 @@ import XSellCore
          "xsell publish"),
         (["run", "--metrics-listen", "nowhere"], "--metrics-listen nowhere: expected HOST:PORT", "xsell run"),
         (["serve", "--ready-max-lag", "-5"], "--ready-max-lag -5: expected 0 or more", "xsell serve"),
+        (["serve", "--request-ttl-seconds", "0"], "--request-ttl-seconds 0: expected 1 or more", "xsell serve"),
     ])
     func rangeErrorsNameTheOptionAndTheRange(arguments: [String], message: String, usage: String) async throws {
         let (exit, output) = try await Self.xsell(arguments)

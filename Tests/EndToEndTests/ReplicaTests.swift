@@ -47,19 +47,26 @@ struct ReplicaTests {
     static func verify(
         _ cluster: ReplicaCluster, replicas: [String], outcome: RequestStream.Outcome, sent: Int, customers: [String]
     ) async throws {
+        let latencies = outcome.latencies.sorted()
+        if let slowest = latencies.last {
+            print("\(cluster.context.label): \(latencies.count) replies, p50 \(latencies[latencies.count / 2]), slowest \(slowest)")
+        }
+        let refused = outcome.replies.filter { if case .response = $0.value { false } else { true } }
+        if !outcome.failures.isEmpty || !refused.isEmpty {
+            for id in replicas { print("timeline of replica \(id):\n\(cluster.timeline(id))") }
+        }
         #expect(outcome.failures.isEmpty, "unanswered: \(outcome.failures.prefix(5))")
+        #expect(refused.isEmpty, "\(refused.count) refused: \(refused.prefix(5))")
         #expect(outcome.replies.count == sent)
         let schema = try ConfigLoader.load(yaml: try cappedConfigYAML()).schema
         let decisions = try await allDecisions(cluster.context.broker, schema: schema)
         let byRequest = Dictionary(grouping: decisions, by: { $0.requestId ?? "" })
         let twice = byRequest.filter { $0.value.count > 1 }
         #expect(twice.isEmpty, "\(twice.count) requests decided more than once: \(twice.keys.sorted().prefix(5))")
-        #expect(Set(byRequest.keys) == Set(outcome.replies.keys))
+        let decided = Set(outcome.replies.compactMap { if case .response = $0.value { $0.key } else { nil } })
+        #expect(Set(byRequest.keys) == decided, "decided but not answered: \(Set(byRequest.keys).subtracting(decided).sorted().prefix(5)); answered but not decided: \(decided.subtracting(byRequest.keys).sorted().prefix(5))")
         for (requestId, reply) in outcome.replies {
-            guard case .response(let response) = reply else {
-                Issue.record("\(requestId): \(reply)")
-                continue
-            }
+            guard case .response(let response) = reply else { continue }  // counted in `refused`
             #expect(byRequest[requestId]?.first?.recommendationId == response.recommendationId, "\(requestId)")
         }
         let offersByCustomer = Dictionary(grouping: decisions, by: \.customerId).mapValues { $0.reduce(0) { $0 + $1.decisions.count } }

@@ -47,6 +47,10 @@ final class ReplicaCluster: Sendable {
             "run", "--bootstrap-servers", context.broker.bootstrapServers, "--data-dir", dataDirectory(id),
             "--instance-id", id, "--config", configPath, "--metrics-listen", "127.0.0.1:0",  // replicas share the host
             "-X", "log_level=4",
+            // Each membership change costs the test brokers an eager rebalance of 5-20 s (more
+            // under load), during which requests wait: what is tested is that none is lost or
+            // decided twice, not how long a rebalance takes, so requests do not expire meanwhile.
+            "--request-ttl-seconds", "\(Int(RequestStream.timeout.components.seconds) - 10)",
         ]
         arguments += extra
         let child = try ChildProcess(executable: try PackagePaths.xsell(), arguments: arguments, outputPath: outputPath(id))
@@ -82,6 +86,14 @@ final class ReplicaCluster: Sendable {
 
     func output(_ id: String) -> String { (try? String(contentsOfFile: outputPath(id), encoding: .utf8)) ?? "" }
 
+    /// The lines of replica `id`'s output that tell where its request partitions went and why
+    /// a request waited (printed when a replica test fails).
+    func timeline(_ id: String) -> String {
+        let markers = ["xsell ready", "request partition", "expired", "shutting down", "stopped at position", "error"]
+        return output(id).split(separator: "\n").filter { line in markers.contains { line.contains($0) } }
+            .suffix(120).joined(separator: "\n")
+    }
+
     private func readyCount(_ id: String) -> Int { output(id).components(separatedBy: "xsell ready:").count - 1 }
 
     /// The digest the replica's live projection logged when it last stopped.
@@ -110,7 +122,12 @@ final class RequestStream: Sendable {
     struct Outcome: Sendable {
         var replies: [String: RecommendationReply] = [:]
         var failures: [String: String] = [:]
+        /// How long each answered request took, send to reply.
+        var latencies: [Duration] = []
     }
+
+    /// How long each request waits for its reply.
+    static let timeout = Duration.seconds(130)
 
     private let client: RecommendationClient
     private let outcome = Mutex(Outcome())
@@ -133,8 +150,13 @@ final class RequestStream: Sendable {
                 decisionFlowKey: "cross-sell", limit: 1, explain: false, attributes: nil, replyTo: nil)
             let task = Task { [self] in
                 do {
-                    let reply = try await client.recommend(request, timeout: .seconds(40))
-                    outcome.withLock { $0.replies[request.requestId] = reply }
+                    let sent = ContinuousClock.now
+                    let reply = try await client.recommend(request, timeout: Self.timeout)
+                    let latency = ContinuousClock.now - sent
+                    outcome.withLock {
+                        $0.replies[request.requestId] = reply
+                        $0.latencies.append(latency)
+                    }
                 } catch {
                     outcome.withLock { $0.failures[request.requestId] = "\(error)" }
                 }
