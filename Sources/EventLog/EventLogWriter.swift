@@ -47,7 +47,7 @@ public final class EventLogWriter: Sendable {
         }
         let lockPath = directory + "/" + SegmentFiles.lockName
         let lockFd = try Posix.openFile(lockPath, O_RDWR | O_CREAT)
-        guard flock(lockFd, LOCK_EX | LOCK_NB) == 0 else {
+        guard lockExclusively(lockFd) else {
             Posix.closeFile(lockFd)
             throw EventLogError.locked(directory: directory)
         }
@@ -220,4 +220,19 @@ public final class EventLogWriter: Sendable {
             throw .io(operation: "fsync", path: path, errno: error.errno)
         }
     }
+}
+
+/// Takes the exclusive `flock` of the log's lock file; false when another writer holds it.
+///
+/// A writer that just closed can still appear to hold the lock for a moment: a process
+/// spawned meanwhile (by any thread of this process) shares the open lock file until its
+/// `exec` closes it (`O_CLOEXEC`). So a refusal is retried for up to half a second; a live
+/// writer holds the lock far longer and is still refused.
+private func lockExclusively(_ fd: Int32) -> Bool {
+    for attempt in 0..<50 {
+        if flock(fd, LOCK_EX | LOCK_NB) == 0 { return true }
+        guard errno == EWOULDBLOCK || errno == EINTR else { return false }
+        if attempt < 49 { usleep(10_000) }
+    }
+    return false
 }

@@ -77,8 +77,10 @@ struct RoundTripBench: AsyncParsableCommand {
         }
         try await producer.close()
         let projection = try requireBench(node.projection, "projection")
-        while !projection.withState({ state in ids.allSatisfy { state.customer($0) != nil } }) {
-            await projection.waitUntilApplied(projection.applied + 1)
+        while true {
+            let next = projection.applied + 1  // read before the check, so no fold is missed
+            if projection.withState({ state in ids.allSatisfy { state.customer($0) != nil } }) { break }
+            await projection.waitUntilApplied(next)
         }
 
         @Sendable func request(_ i: Int) -> RecommendationRequest {

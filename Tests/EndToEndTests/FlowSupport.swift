@@ -206,8 +206,10 @@ final class FlowHarness: Sendable {
         _ what: String, timeout: Duration = .seconds(30), _ predicate: (borrowing ProjectionState) -> Bool
     ) async throws {
         let deadline = ContinuousClock.now + timeout
-        while !projection.withState(predicate) {
+        while true {
+            // Read before the check: a record folded between the check and the wait ends the wait.
             let next = projection.applied + 1
+            if projection.withState(predicate) { return }
             try await awaitOrTimeout(what, deadline: deadline) { [projection] in await projection.waitUntilApplied(next) }
         }
     }
@@ -215,8 +217,9 @@ final class FlowHarness: Sendable {
     /// Returns once `check` holds, re-checking after every fold (for checks on the log itself).
     func untilTrue(_ what: String, timeout: Duration = .seconds(30), _ check: () throws -> Bool) async throws {
         let deadline = ContinuousClock.now + timeout
-        while try !check() {
-            let next = projection.applied + 1
+        while true {
+            let next = projection.applied + 1  // before the check, as in `until`
+            if try check() { return }
             try await awaitOrTimeout(what, deadline: deadline) { [projection] in await projection.waitUntilApplied(next) }
         }
     }
