@@ -111,7 +111,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DecisionFlowTests",
-            dependencies: ["DecisionFlow", "Projection", "Learning", "XSellCore"],
+            dependencies: ["DecisionFlow", "Projection", "Learning", "XSellCore", "XSellTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -19,7 +19,7 @@ public struct PolicyBlock: Sendable, Hashable {
 /// outcomes before this decision (see ``CountingWindow`` for the period semantics).
 ///
 /// A cap blocks an offer when the contacts already counted reach its maximum, so one more would
-/// exceed it. Each offer is judged against the history alone: a decision that returns several
+/// exceed it; a `frequency_cap` stops counting at its maximum (its reason names that many). Each offer is judged against the history alone: a decision that returns several
 /// offers counts as several contacts from the next decision on.
 public struct ContactPolicyStage: Sendable {
     /// The policies, in configuration order.
@@ -43,14 +43,14 @@ public struct ContactPolicyStage: Sendable {
     private func reason(
         _ rule: ContactPolicyRule, offerId: String, channel: String, customer: EnrichedCustomer, now: Timestamp
     ) -> String? {
-        let contacts = customer.contacts
+        let history = customer.history
         switch rule {
         case .frequencyCap(let cap):
             if let only = cap.offer, only != offerId { return nil }
             func exceeded(_ max: Int?, days: Int, field: String, window: String) -> String? {
                 guard let max else { return nil }
                 let bound = CountingWindow.days(days).lowerBound(at: now)
-                let count = contacts.count { bound.admits($0.at) && cap.scope.covers($0, offerId: offerId, channel: channel) }
+                let count = history.count(admittedBy: bound, limit: max) { cap.scope.covers($0, offerId: offerId, channel: channel) }
                 guard count >= max else { return nil }
                 return "\(count) contacts (\(cap.scope.rawValue)) in the last \(window) reach \(field) \(max)"
             }
@@ -59,27 +59,27 @@ public struct ContactPolicyStage: Sendable {
                 ?? exceeded(cap.maxPerMonth, days: 30, field: "maxPerMonth", window: "30 days")
         case .customerTotalCap(let cap):
             let bound = CountingWindow.calendar(CalendarPeriod(cap.periodType)).lowerBound(at: now)
-            let count = contacts.count { bound.admits($0.at) }
+            let count = history.count(admittedBy: bound)
             guard count >= cap.maxTotal else { return nil }
             return "\(count) contacts since \(bound.instant) reach maxTotal \(cap.maxTotal) (\(cap.periodType.rawValue))"
         case .cooldown(let cooldown):
             if let only = cooldown.offer, only != offerId { return nil }
             let bound = CountingWindow.hours(cooldown.hours).lowerBound(at: now)
-            guard let last = contacts.last(where: { bound.admits($0.at) && cooldown.scope.covers($0, offerId: offerId, channel: channel) })
+            guard let last = history.latest(admittedBy: bound, where: { cooldown.scope.covers($0, offerId: offerId, channel: channel) })
             else { return nil }
             return "contact (\(cooldown.scope.rawValue)) at \(last.at) is within the \(JSONValue.number(cooldown.hours))h cooldown"
         case .outcomeBased(let policy):
             let bound = CountingWindow.days(policy.suppressForDays).lowerBound(at: now)
-            guard let hit = customer.outcomes.last(where: {
-                bound.admits($0.at) && policy.outcomes.contains($0.outcome)
+            guard let hit = customer.outcomes.latest(admittedBy: bound, where: {
+                policy.outcomes.contains($0.outcome)
                     && policy.scope.covers(offerId: $0.offerId, channel: $0.channel, candidate: offerId, requestChannel: channel)
             }) else { return nil }
             return "\(hit.outcome.rawValue) on \(hit.offerId) at \(hit.at) suppresses for \(policy.suppressForDays) days"
         case .mutualExclusion(let exclusion):
             guard exclusion.offers.contains(offerId) else { return nil }
             let bound = CountingWindow.days(exclusion.withinDays).lowerBound(at: now)
-            guard let other = contacts.last(where: {
-                $0.offerId != offerId && bound.admits($0.at) && exclusion.offers.contains($0.offerId)
+            guard let other = history.latest(admittedBy: bound, where: {
+                $0.offerId != offerId && exclusion.offers.contains($0.offerId)
             }) else { return nil }
             return "excluded by contact for \(other.offerId) at \(other.at) (within \(exclusion.withinDays) days)"
         }

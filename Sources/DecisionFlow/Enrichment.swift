@@ -25,39 +25,42 @@ public struct RollingMetrics: Sendable, Hashable {
         self.daysSinceLastContact = daysSinceLastContact
     }
 
-    /// Computes the metrics from a contact history and outcomes at `now`.
+    /// Computes the metrics from a contact history and outcomes at `now`, looking no further
+    /// back than each window (the history's length beyond the windows costs nothing).
     /// - Parameter implicitImpressionChannels: channels where a decision contact is an impression.
-    public init(contacts: [Contact], outcomes: [OutcomeRecord], now: Timestamp, implicitImpressionChannels: Set<String>) {
+    public init(history: ContactHistory, outcomes: [OutcomeRecord], now: Timestamp, implicitImpressionChannels: Set<String>) {
         let week = CountingWindow.days(7).lowerBound(at: now)
         let month = CountingWindow.days(30).lowerBound(at: now)
         let quarter = CountingWindow.days(90).lowerBound(at: now)
-        var contacts7d = 0, contacts30d = 0, impressions30d = 0, conversions90d = 0
-        var latest: Timestamp?
+        var impressions30d = 0
         // Histories mostly repeat a few channels: remember the last one looked up (no hashing).
         var lastChannel: String?
         var lastChannelImplicit = false
-        for contact in contacts {
-            if latest.map({ contact.at > $0 }) ?? true { latest = contact.at }
-            guard month.admits(contact.at) else { continue }
-            contacts30d += 1
-            if week.admits(contact.at) { contacts7d += 1 }
+        history.forEachNewestFirst { contact in
+            guard month.admits(contact.at) else { return false }
             if contact.kind == .impression {
                 impressions30d += 1
-                continue
+                return true
             }
             if contact.channel != lastChannel {
                 lastChannel = contact.channel
                 lastChannelImplicit = implicitImpressionChannels.contains(contact.channel)
             }
             if lastChannelImplicit { impressions30d += 1 }
+            return true
         }
-        for record in outcomes where record.outcome == .conversion && quarter.admits(record.at) {
-            conversions90d += 1
+        var conversions90d = 0
+        for record in outcomes.reversed() {
+            guard quarter.admits(record.at) else { break }
+            if record.outcome == .conversion { conversions90d += 1 }
         }
-        let daysSince = latest.map { Int((now.millisecondsSinceEpoch - $0.millisecondsSinceEpoch) / Timestamp.millisecondsPerDay) }
+        let daysSince = history.latest.map {
+            Int((now.millisecondsSinceEpoch - $0.at.millisecondsSinceEpoch) / Timestamp.millisecondsPerDay)
+        }
         self.init(
-            contacts7d: contacts7d, contacts30d: contacts30d, impressions30d: impressions30d,
-            conversions90d: conversions90d, daysSinceLastContact: daysSince.map { max(0, $0) })
+            contacts7d: history.count(admittedBy: week), contacts30d: history.count(admittedBy: month),
+            impressions30d: impressions30d, conversions90d: conversions90d,
+            daysSinceLastContact: daysSince.map { max(0, $0) })
     }
 
     /// The value of `metric`, or `nil` when it is undefined (never contacted).
@@ -78,9 +81,9 @@ public struct EnrichedCustomer: Sendable {
     public var profile: [String: AttributeValue]
     /// The request's `attributes`.
     public var requestAttributes: [String: AttributeValue]
-    /// The contact history: the state's contacts, then the caller's pending contacts that the
+    /// The contact history: the state's contacts and the caller's pending contacts that the
     /// state does not hold yet.
-    public var contacts: [Contact]
+    public var history: ContactHistory
     /// Recorded outcomes.
     public var outcomes: [OutcomeRecord]
     /// Rolling metrics at the decision instant.
@@ -127,22 +130,13 @@ public struct Enricher: Sendable {
     ) -> EnrichedCustomer {
         let profile = customer?.attributes ?? [:]
         let requestAttributes = request.attributes ?? [:]
-        let contacts = Self.contactHistory(stored: customer?.contacts ?? [], pending: pendingContacts)
+        let history = ContactHistory(stored: customer?.contacts ?? [], pending: pendingContacts)
         let outcomes = customer?.outcomes ?? []
         return EnrichedCustomer(
-            profile: profile, requestAttributes: requestAttributes, contacts: contacts, outcomes: outcomes,
+            profile: profile, requestAttributes: requestAttributes, history: history, outcomes: outcomes,
             metrics: RollingMetrics(
-                contacts: contacts, outcomes: outcomes, now: now, implicitImpressionChannels: implicitImpressionChannels),
+                history: history, outcomes: outcomes, now: now, implicitImpressionChannels: implicitImpressionChannels),
             features: features(profile: profile, requestAttributes: requestAttributes))
-    }
-
-    /// `stored`, followed by the contacts of `pending` whose event `stored` does not contain.
-    public static func contactHistory(stored: [Contact], pending: [Contact]) -> [Contact] {
-        guard !pending.isEmpty else { return stored }
-        let pendingEvents = Set(pending.map(\.eventId))
-        var folded: Set<String> = []
-        for contact in stored where pendingEvents.contains(contact.eventId) { folded.insert(contact.eventId) }
-        return stored + pending.filter { !folded.contains($0.eventId) }
     }
 
     /// The feature snapshot: schema fields only, request values overriding profile values.

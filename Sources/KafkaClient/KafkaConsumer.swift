@@ -76,10 +76,8 @@ public final class KafkaConsumer: Sendable {
     /// static member (`group.instance.id`), which on close keeps its partitions until it
     /// rejoins or its session times out (KIP-345). Commit what must be kept first: after
     /// this, offsets of the revoked partitions can no longer be committed.
-    public func leaveGroup() throws {
-        try withOpenHandle { rk throws(KafkaError) in
-            try KafkaError.check(rd_kafka_unsubscribe(rk), "unsubscribe")
-        }
+    public func leaveGroup() async throws {
+        try await runOnWorker { rk in try KafkaError.check(rd_kafka_unsubscribe(rk), "unsubscribe") }
     }
 
     /// Reads exactly these partitions from the given positions, without joining the group.
@@ -141,11 +139,28 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
-    /// Commits the stored offsets and waits for the broker's answer.
-    public func commit() async throws {
+    /// Commits the stored offsets and waits up to `timeout` for the broker's answer.
+    ///
+    /// A synchronous `rd_kafka_commit` can wait without end when the coordinator went away
+    /// with the request in flight, and this consumer's thread (which also polls) with it; so
+    /// the commit is posted with its own result queue and awaited for a bounded time. After a
+    /// timeout (`timedOut`, retriable) the offsets stay stored for the next commit, and a late
+    /// answer is dropped with the queue.
+    public func commit(timeout: Duration = .seconds(10)) async throws {
         try await runOnWorker { rk in
-            let err = rd_kafka_commit(rk, nil, 0)
-            if err != RD_KAFKA_RESP_ERR__NO_OFFSET { try KafkaError.check(err, "commit") }
+            let queue = rd_kafka_queue_new(rk)
+            defer { rd_kafka_queue_destroy(queue) }
+            let posted = rd_kafka_commit_queue(rk, nil, queue, nil, nil)
+            if posted == RD_KAFKA_RESP_ERR__NO_OFFSET { return }
+            try KafkaError.check(posted, "commit")
+            guard let event = rd_kafka_queue_poll(queue, timeout.milliseconds) else {
+                throw KafkaError(code: .timedOut, message: "commit: no answer within \(timeout)", isRetriable: true)
+            }
+            defer { rd_kafka_event_destroy(event) }
+            let err = rd_kafka_event_error(event)
+            if err == RD_KAFKA_RESP_ERR__NO_OFFSET { return }
+            try KafkaError.check(err, "commit")
+            if let partitions = rd_kafka_event_topic_partition_list(event) { try PartitionList.check(partitions, "commit") }
         }
     }
 

@@ -80,7 +80,7 @@ public final class ScoringWorker: Service, Sendable {
         try await consumer.commitTolerating(logger: logger, attempts: 5, backoff: options.retryBackoff)
         // A graceful stop hands the request partitions to the other replicas now, rather than
         // leaving them unserved until this instance rejoins or its session times out.
-        do { try consumer.leaveGroup() } catch { logger.warning("leaving the serve group: \(error)") }
+        do { try await consumer.leaveGroup() } catch { logger.warning("leaving the serve group: \(error)") }
     }
 
     /// What answering one request sends: the reply, and the records that must be durable

@@ -40,7 +40,7 @@ import XSellCore
 
     @Test func unknownCustomerHasNothing() {
         let customer = Fixture.enricher.enrich(customer: nil, request: Fixture.request(), pendingContacts: [], now: Fixture.now)
-        #expect(customer.profile.isEmpty && customer.contacts.isEmpty && customer.features.isEmpty)
+        #expect(customer.profile.isEmpty && customer.history.isEmpty && customer.features.isEmpty)
         #expect(customer.metrics.daysSinceLastContact == nil)
     }
 
@@ -49,11 +49,11 @@ import XSellCore
         let foldedTwin = Fixture.contact("b", ago: 2 * Fixture.hour, event: "dec-1")
         let fresh = Fixture.contact("a", ago: 1, event: "dec-2")
         // dec-1 came back through the log (both of its contacts); dec-2 has not yet.
-        let history = Enricher.contactHistory(stored: [folded, foldedTwin], pending: [folded, foldedTwin, fresh])
-        #expect(history == [folded, foldedTwin, fresh])
+        let history = ContactHistory(stored: [folded, foldedTwin], pending: [folded, foldedTwin, fresh])
+        #expect(history.all == [folded, foldedTwin, fresh])
         let customer = Fixture.enriched(contacts: [folded, foldedTwin], pending: [folded, foldedTwin, fresh])
         #expect(customer.metrics.contacts7d == 3)
-        #expect(Enricher.contactHistory(stored: [], pending: [fresh]) == [fresh])
-        #expect(Enricher.contactHistory(stored: [folded], pending: []) == [folded])
+        #expect(ContactHistory(stored: [], pending: [fresh]).all == [fresh])
+        #expect(ContactHistory(stored: [folded], pending: []).all == [folded])
     }
 }
