@@ -95,7 +95,7 @@ let package = Package(
         ),
         .target(
             name: "XSellTestSupport",
-            dependencies: ["KafkaClient", "Crdkafka"],
+            dependencies: ["KafkaClient", "Crdkafka", "XSellCore"],
             path: "Tests/XSellTestSupport",
             swiftSettings: swiftSettings
         ),

@@ -1,25 +1,13 @@
 import Foundation
 import XSellCore
 
-/// A deterministic pseudo-random generator (SplitMix64) for the simulator: the same seed gives
-/// the same bank, the same decisions and the same outcomes on every machine.
-public struct SimulationRandom: Sendable {
-    private var state: UInt64
+/// The simulator's generator: the same seed gives the same bank, the same decisions and the
+/// same outcomes on every machine.
+public typealias SimulationRandom = SplitMix64
 
-    /// A generator seeded with `seed`.
-    public init(seed: UInt64) { state = seed }
-
-    /// The next 64 random bits.
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    public mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+extension SplitMix64 {
+    /// Uniform in [0, 1) (``uniform()``).
+    public mutating func unit() -> Double { uniform() }
 
     /// True with probability `p`.
     public mutating func bernoulli(_ p: Double) -> Bool { unit() < p }

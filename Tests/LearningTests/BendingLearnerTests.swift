@@ -1,6 +1,7 @@
 import Foundation
 import Learning
 import Testing
+import XSellCore
 import XSellTestSupport
 
 @Suite("Bending learners")
