@@ -45,10 +45,17 @@ public struct KafkaConfiguration: Sendable, Hashable {
     ///
     /// The value may itself contain `=`; an empty key or a missing `=` is an error.
     public mutating func set(assignment: String) throws(KafkaError) {
-        guard let equals = assignment.firstIndex(of: "="), equals != assignment.startIndex else {
+        guard let (key, value) = Self.parse(assignment: assignment) else {
             throw KafkaError(code: .invalidArgument, message: "expected key=value, got '\(assignment)'")
         }
-        properties[String(assignment[..<equals])] = String(assignment[assignment.index(after: equals)...])
+        properties[key] = value
+    }
+
+    /// The key and value of one `key=value` assignment (split at the first `=`), or `nil`
+    /// when there is no `=` or the key is empty: the one rule for `-X` and properties files.
+    public static func parse(assignment: some StringProtocol) -> (key: String, value: String)? {
+        guard let equals = assignment.firstIndex(of: "="), equals != assignment.startIndex else { return nil }
+        return (String(assignment[..<equals]), String(assignment[assignment.index(after: equals)...]))
     }
 
     /// Properties for request/reply traffic where each hop should cost milliseconds, not batches.

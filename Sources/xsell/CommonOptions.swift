@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KafkaClient
 
 /// Options every subcommand shares (docs/guide.md, "Configuration").
 struct CommonOptions: ParsableArguments {
@@ -53,10 +54,10 @@ struct CommonOptions: ParsableArguments {
         }
         if let password = environment["XSELL_SASL_PASSWORD"], !password.isEmpty { result["sasl.password"] = password }
         for pair in properties {
-            guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
+            guard let (key, value) = KafkaConfiguration.parse(assignment: pair) else {
                 throw ValidationError("-X \(pair): expected key=value")
             }
-            result[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+            result[key] = value
         }
         if result["group.id"] != nil {
             throw ValidationError(
@@ -75,11 +76,10 @@ struct CommonOptions: ParsableArguments {
         for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") { continue }
-            guard let equals = line.firstIndex(of: "="), equals != line.startIndex else {
+            guard let (key, value) = KafkaConfiguration.parse(assignment: line) else {
                 throw ValidationError("\(path):\(number + 1): expected key=value")
             }
-            let key = line[..<equals].trimmingCharacters(in: .whitespaces)
-            result[key] = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            result[key.trimmingCharacters(in: .whitespaces)] = value.trimmingCharacters(in: .whitespaces)
         }
         return result
     }
