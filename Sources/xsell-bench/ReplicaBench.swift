@@ -24,6 +24,8 @@ struct ReplicaBench: AsyncParsableCommand {
     @Option(help: "Requests in flight (closed loop).") var concurrency = 32
     @Option(help: "Seconds of load per replica count.") var seconds = 8
     @Option(help: "Distinct customers (over 6 partitions).") var customers = 60
+    @Option(help: "An independent broker (tansu) to run on instead of the embedded mock cluster; its topics need 6 partitions. Needs librdkafka >= 2.2.")
+    var tansu: String?
 
     func run() async throws {
         let executable = xsell ?? siblingExecutable("xsell")
@@ -32,7 +34,7 @@ struct ReplicaBench: AsyncParsableCommand {
         var baseline: Double?
         for count in counts {
             let run = try await ReplicaBenchRun.start(
-                replicas: count, executable: executable, config: config, topics: topics, customers: customers)
+                replicas: count, executable: executable, config: config, topics: topics, customers: customers, tansu: tansu)
             do {
                 let load = try await run.closedLoop(concurrency: concurrency, seconds: seconds)
                 let rate = Double(load.latencies.count) / load.elapsed.benchSeconds
@@ -52,10 +54,11 @@ struct ReplicaBench: AsyncParsableCommand {
     }
 }
 
-/// One measurement: a fresh embedded broker, `replicas` processes with their own data
-/// directories, a recommendation client, and the customers' profiles ingested by every replica.
+/// One measurement: a fresh embedded broker (or the given independent one), `replicas`
+/// processes with their own data directories and instance ids, a recommendation client, and
+/// the customers' profiles ingested by every replica.
 final class ReplicaBenchRun: Sendable {
-    private let broker: EmbeddedBroker
+    private let broker: EmbeddedBroker?
     private let directory: String
     private let children: Mutex<[Int: Process]>
     private let client: RecommendationClient
@@ -63,7 +66,7 @@ final class ReplicaBenchRun: Sendable {
     private let relaunch: @Sendable (Int) throws -> Process
 
     private init(
-        broker: EmbeddedBroker, directory: String, children: [Int: Process], client: RecommendationClient,
+        broker: EmbeddedBroker?, directory: String, children: [Int: Process], client: RecommendationClient,
         customerIds: [String], relaunch: @escaping @Sendable (Int) throws -> Process
     ) {
         self.relaunch = relaunch
@@ -74,20 +77,33 @@ final class ReplicaBenchRun: Sendable {
         self.customerIds = customerIds
     }
 
-    static func start(replicas: Int, executable: String, config: String, topics: String, customers: Int) async throws
-        -> ReplicaBenchRun
-    {
-        let broker = try EmbeddedBroker(brokerCount: 1)
-        try TopicSetup.create(try TopicSpec.loadAll(directory: topics), partitions: 6, broker: broker)
+    static func start(
+        replicas: Int, executable: String, config: String, topics: String, customers: Int, tansu: String?
+    ) async throws -> ReplicaBenchRun {
+        let specs = try TopicSpec.loadAll(directory: topics)
+        let broker: EmbeddedBroker?
+        let bootstrap: String
+        if let tansu {
+            broker = nil
+            bootstrap = tansu
+            try await TopicSetup.create(specs, partitions: 6, admin: KafkaAdmin(configuration: KafkaConfiguration(bootstrapServers: tansu)))
+        } else {
+            let embedded = try EmbeddedBroker(brokerCount: 1)
+            try TopicSetup.create(specs, partitions: 6, broker: embedded)
+            broker = embedded
+            bootstrap = embedded.bootstrapServers
+        }
+        // Instance ids of their own: on a broker kept between runs, no group remembers them.
+        let run = String(UUID().uuidString.prefix(8))
         let directory = FileManager.default.temporaryDirectory.path + "/xsell-bench-replicas-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var children: [Int: Process] = [:]
         for index in 1...replicas {
-            children[index] = try launch(index, executable: executable, broker: broker, config: config, directory: directory)
+            children[index] = try launch(index, run: run, executable: executable, bootstrap: bootstrap, config: config, directory: directory)
         }
-        let client = try RecommendationClient(kafka: KafkaConfiguration(bootstrapServers: broker.bootstrapServers))
+        let client = try RecommendationClient(kafka: KafkaConfiguration(bootstrapServers: bootstrap))
         try await client.start()
-        let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: broker.bootstrapServers))
+        let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: bootstrap))
         let ids = (0..<customers).map { "bench-replica-\($0)" }
         let tutorialProfile = try String(contentsOfFile: topics + "/examples/tutorial-customers.jsonl", encoding: .utf8)
             .split(separator: "\n").first { $0.contains(#""customerId":"cust_42""#) }.map(String.init) ?? ""
@@ -97,24 +113,24 @@ final class ReplicaBenchRun: Sendable {
                 topic: XSellTopic.profile.rawValue, key: Array(id.utf8), value: Array(profile.utf8)))
         }
         try await producer.close()
-        let run = ReplicaBenchRun(
+        let measurement = ReplicaBenchRun(
             broker: broker, directory: directory, children: children, client: client, customerIds: ids,
-            relaunch: { try launch($0, executable: executable, broker: broker, config: config, directory: directory) })
+            relaunch: { try launch($0, run: run, executable: executable, bootstrap: bootstrap, config: config, directory: directory) })
         // Warm-up: one answered request per customer means every replica joined and every
         // request partition is handed over.
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for id in ids { group.addTask { _ = try await run.request(id, timeout: .seconds(90)) } }
+            for id in ids { group.addTask { _ = try await measurement.request(id, timeout: .seconds(90)) } }
             try await group.waitForAll()
         }
-        return run
+        return measurement
     }
 
-    private static func launch(_ index: Int, executable: String, broker: EmbeddedBroker, config: String, directory: String) throws
-        -> Process
-    {
+    private static func launch(
+        _ index: Int, run: String, executable: String, bootstrap: String, config: String, directory: String
+    ) throws -> Process {
         let arguments = [
-            "run", "--bootstrap-servers", broker.bootstrapServers, "--data-dir", directory + "/r\(index)",
-            "--instance-id", "bench-r\(index)", "--config", config, "--metrics-listen", "127.0.0.1:0", "-X", "log_level=3",
+            "run", "--bootstrap-servers", bootstrap, "--data-dir", directory + "/r\(index)",
+            "--instance-id", "bench-\(run)-r\(index)", "--config", config, "--metrics-listen", "127.0.0.1:0", "-X", "log_level=3",
         ]
         return try launchChild(executable, arguments, output: directory + "/r\(index).out")
     }
@@ -194,7 +210,7 @@ final class ReplicaBenchRun: Sendable {
         for process in running {
             while process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }  // another process's exit
         }
-        broker.shutdown()
+        broker?.shutdown()
         try? FileManager.default.removeItem(atPath: directory)
     }
 }
