@@ -90,8 +90,9 @@ public struct ContactHistory: Sendable, Equatable {
         }
     }
 
-    /// The index of the first of `contacts` (in event-time order) at or after `instant`.
-    static func firstIndex(in contacts: [Contact], notBefore instant: Timestamp) -> Int {
+    /// The index of the first of `contacts` (in event-time order) at or after `instant`
+    /// (binary search).
+    public static func firstIndex(in contacts: [Contact], notBefore instant: Timestamp) -> Int {
         firstIndex(in: contacts, admittedBy: InstantBound(instant: instant, inclusive: true))
     }
 

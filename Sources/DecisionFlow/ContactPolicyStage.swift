@@ -19,8 +19,9 @@ public struct PolicyBlock: Sendable, Hashable {
 /// outcomes before this decision (see ``CountingWindow`` for the period semantics).
 ///
 /// A cap blocks an offer when the contacts already counted reach its maximum, so one more would
-/// exceed it; a `frequency_cap` stops counting at its maximum (its reason names that many). Each offer is judged against the history alone: a decision that returns several
-/// offers counts as several contacts from the next decision on.
+/// exceed it; a `frequency_cap` stops counting at its maximum (its reason names that many).
+/// Each offer is judged against the history alone: a decision that returns several offers
+/// counts as several contacts from the next decision on.
 public struct ContactPolicyStage: Sendable {
     /// The policies, in configuration order.
     public let policies: [ContactPolicy]

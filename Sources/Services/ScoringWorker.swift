@@ -274,13 +274,7 @@ final class PendingContacts: Sendable {
 
     /// The event ids of the contacts at or after `since` in `contacts` (in event-time order).
     static func eventIds(in contacts: [Contact], since: Timestamp) -> Set<String> {
-        var low = 0
-        var high = contacts.count
-        while low < high {
-            let middle = (low + high) / 2
-            if contacts[middle].at < since { low = middle + 1 } else { high = middle }
-        }
-        return Set(contacts[low...].lazy.map(\.eventId))
+        Set(contacts[ContactHistory.firstIndex(in: contacts, notBefore: since)...].lazy.map(\.eventId))
     }
 
     /// Records the contacts a decision made at `now`.

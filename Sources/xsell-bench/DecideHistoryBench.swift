@@ -17,17 +17,20 @@ struct DecideHistoryBench: ParsableCommand {
     /// The tutorial offers with every kind of contact policy and a metric rule, so each
     /// decision asks every kind of history question.
     static let yaml = FlowCatalogue.yaml(offers: 4).replacingOccurrences(
-        of: "              - { type: customer_total_cap, maxTotal: 50, periodType: monthly }",
+        of: "  - { type: customer_total_cap, maxTotal: 50, periodType: monthly }",
         with: """
-                  - { type: customer_total_cap, maxTotal: 1000000, periodType: monthly }
-                  - { type: frequency_cap, scope: global, maxPerDay: 1000000 }
-                  - { type: cooldown, hours: 1, scope: offer }
-                  - { type: outcome_based, outcomes: [dismissed], suppressForDays: 30 }
-                  - { type: mutual_exclusion, offers: [offer-0, offer-1], withinDays: 14 }
+              - { type: customer_total_cap, maxTotal: 1000000, periodType: monthly }
+              - { type: frequency_cap, scope: global, maxPerDay: 1000000 }
+              - { type: cooldown, hours: 1, scope: offer }
+              - { type: outcome_based, outcomes: [not_interested], suppressForDays: 30 }
+              - { type: mutual_exclusion, offers: [offer-0, offer-1], withinDays: 14 }
             """)
 
     func run() throws {
         let config = try ConfigLoader.load(yaml: Self.yaml)
+        guard config.contactPolicies.count == 6 else {
+            throw ValidationError("the generated catalogue changed: expected its 2 contact policies plus the 4 this bench adds")
+        }
         let counts = sizes.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard !counts.isEmpty, counts.allSatisfy({ $0 > 0 }) else { throw ValidationError("--sizes: positive integers, comma separated") }
         print("| history shape | contacts | µs/decision | × the \(counts[0])-contact history | returned |")
