@@ -5,21 +5,21 @@ import XSellCore
 /// pending contacts (decided, not folded yet) that the projection does not hold, both in
 /// event-time order.
 ///
-/// Lookups go newest first and stop at the window's bound (or once a cap is reached), so the
-/// cost of a decision grows with what its windows hold, not with the length of the history:
-/// a customer with 100,000 contacts in the horizon costs what one with a few costs, as long as
-/// the recent windows are alike (docs/benchmarks-flow.md, history sizes).
+/// Lookups on the stored contacts go through ``Timeline``'s per-key index (a count is two
+/// binary searches, a latest contact one look-up), so the cost of a decision does not grow
+/// with the customer's history; the pending contacts, the few decided in the last moments,
+/// are scanned (docs/benchmarks-flow.md, history sizes).
 public struct ContactHistory: Sendable, Equatable {
-    /// The folded contacts, oldest first (``CustomerState/contacts``; not copied).
-    public let stored: [Contact]
+    /// The folded contacts (``CustomerState/contacts``; not copied).
+    public let stored: Timeline<Contact>
     /// The pending contacts whose event `stored` does not hold, oldest first.
     public let pending: [Contact]
 
-    /// The history of `stored` (in event-time order, as the projection keeps it) and `pending`.
-    /// A pending contact whose event is among the stored ones came back through the log and
-    /// counts once. Pending contacts carry their decision's time, as their folded copies do, so
-    /// only the stored contacts at or after the oldest pending one are compared.
-    public init(stored: [Contact], pending: [Contact] = []) {
+    /// The history of `stored` and `pending`. A pending contact whose event is among the stored
+    /// ones came back through the log and counts once. Pending contacts carry their decision's
+    /// time, as their folded copies do, so only the stored contacts at or after the oldest
+    /// pending one are compared.
+    public init(stored: Timeline<Contact>, pending: [Contact] = []) {
         self.stored = stored
         guard let oldest = pending.lazy.map(\.at).min() else {
             self.pending = []
@@ -27,7 +27,8 @@ public struct ContactHistory: Sendable, Equatable {
         }
         let pendingEvents = Set(pending.map(\.eventId))
         var folded: Set<String> = []
-        for contact in stored[Self.firstIndex(in: stored, notBefore: oldest)...] where pendingEvents.contains(contact.eventId) {
+        let from = stored.firstIndex(admittedBy: InstantBound(instant: oldest, inclusive: true))
+        for contact in stored[from...] where pendingEvents.contains(contact.eventId) {
             folded.insert(contact.eventId)
         }
         self.pending = pending.filter { !folded.contains($0.eventId) }.sorted { $0.at < $1.at }
@@ -35,87 +36,40 @@ public struct ContactHistory: Sendable, Equatable {
 
     /// Every contact, oldest first (stored and pending merged; O(n), for tests and reports).
     public var all: [Contact] {
-        var out: [Contact] = []
-        forEachNewestFirst { out.append($0); return true }
-        return out.reversed()
+        (Array(stored) + pending).sorted { $0.at < $1.at }
     }
 
     /// Whether there is no contact at all.
     public var isEmpty: Bool { stored.isEmpty && pending.isEmpty }
 
     /// The latest contact by event time.
-    public var latest: Contact? {
-        switch (stored.last, pending.last) {
+    public var latest: Contact? { Self.later(stored.last, pending.last) }
+
+    /// The number of contacts inside `bound` found under any of `keys` (keys under which no
+    /// contact is found twice; every contact when `nil`).
+    public func count(admittedBy bound: InstantBound, keys: [ContactKey]? = nil) -> Int {
+        let storedCount = keys.map { stored.count(admittedBy: bound, keys: $0) } ?? stored.count(admittedBy: bound)
+        return storedCount + pending.count { bound.admits($0.at) && $0.isFound(underAnyOf: keys) }
+    }
+
+    /// The latest contact inside `bound` found under any of `keys` (any contact when `nil`).
+    public func latest(admittedBy bound: InstantBound, keys: [ContactKey]? = nil) -> Contact? {
+        let storedLatest = keys.map { stored.latest(admittedBy: bound, keys: $0) } ?? stored.latest(admittedBy: bound)
+        return Self.later(storedLatest, pending.last { bound.admits($0.at) && $0.isFound(underAnyOf: keys) })
+    }
+
+    /// The later of a stored and a pending contact; the stored one on equal times.
+    private static func later(_ stored: Contact?, _ pending: Contact?) -> Contact? {
+        switch (stored, pending) {
         case let (s?, p?): p.at > s.at ? p : s
         case let (s, p): s ?? p
         }
     }
-
-    /// The number of contacts inside `bound` (O(log n) over the stored contacts).
-    public func count(admittedBy bound: InstantBound) -> Int {
-        stored.count - Self.firstIndex(in: stored, admittedBy: bound) + pending.count { bound.admits($0.at) }
-    }
-
-    /// The number of contacts inside `bound` that `match`, counting no further than `limit`.
-    public func count(admittedBy bound: InstantBound, limit: Int, where match: (Contact) -> Bool) -> Int {
-        var count = 0
-        forEachNewestFirst { contact in
-            guard count < limit, bound.admits(contact.at) else { return false }
-            if match(contact) { count += 1 }
-            return true
-        }
-        return count
-    }
-
-    /// The latest contact inside `bound` that matches.
-    public func latest(admittedBy bound: InstantBound, where match: (Contact) -> Bool) -> Contact? {
-        var found: Contact?
-        forEachNewestFirst { contact in
-            guard bound.admits(contact.at) else { return false }
-            if match(contact) { found = contact }
-            return found == nil
-        }
-        return found
-    }
-
-    /// Visits the contacts newest first while `body` returns true.
-    public func forEachNewestFirst(_ body: (Contact) -> Bool) {
-        var s = stored.count - 1
-        var p = pending.count - 1
-        while s >= 0 || p >= 0 {
-            let takeStored = p < 0 || (s >= 0 && stored[s].at >= pending[p].at)
-            let contact = takeStored ? stored[s] : pending[p]
-            if takeStored { s -= 1 } else { p -= 1 }
-            if !body(contact) { return }
-        }
-    }
-
-    /// The index of the first of `contacts` (in event-time order) at or after `instant`
-    /// (binary search).
-    public static func firstIndex(in contacts: [Contact], notBefore instant: Timestamp) -> Int {
-        firstIndex(in: contacts, admittedBy: InstantBound(instant: instant, inclusive: true))
-    }
-
-    /// The index of the first of `contacts` (in event-time order) that `bound` admits.
-    static func firstIndex(in contacts: [Contact], admittedBy bound: InstantBound) -> Int {
-        var low = 0
-        var high = contacts.count
-        while low < high {
-            let middle = (low + high) / 2
-            if bound.admits(contacts[middle].at) { high = middle } else { low = middle + 1 }
-        }
-        return low
-    }
 }
 
-extension Array where Element == OutcomeRecord {
-    /// The latest of these outcomes (in event-time order) inside `bound` that matches, looking
-    /// newest first and no further back than the bound.
-    func latest(admittedBy bound: InstantBound, where match: (OutcomeRecord) -> Bool) -> OutcomeRecord? {
-        for record in reversed() {
-            guard bound.admits(record.at) else { return nil }
-            if match(record) { return record }
-        }
-        return nil
+extension Contact {
+    /// Whether this contact is found under one of `keys` (`nil`: any contact is).
+    func isFound(underAnyOf keys: [ContactKey]?) -> Bool {
+        keys.map { $0.contains { isFound(under: $0) } } ?? true
     }
 }

@@ -48,10 +48,11 @@ public struct ContactPolicyStage: Sendable {
         switch rule {
         case .frequencyCap(let cap):
             if let only = cap.offer, only != offerId { return nil }
+            let keys = cap.scope.contactKeys(offerId: offerId, channel: channel)
             func exceeded(_ max: Int?, days: Int, field: String, window: String) -> String? {
                 guard let max else { return nil }
                 let bound = CountingWindow.days(days).lowerBound(at: now)
-                let count = history.count(admittedBy: bound, limit: max) { cap.scope.covers($0, offerId: offerId, channel: channel) }
+                let count = min(max, history.count(admittedBy: bound, keys: keys))
                 guard count >= max else { return nil }
                 return "\(count) contacts (\(cap.scope.rawValue)) in the last \(window) reach \(field) \(max)"
             }
@@ -66,39 +67,41 @@ public struct ContactPolicyStage: Sendable {
         case .cooldown(let cooldown):
             if let only = cooldown.offer, only != offerId { return nil }
             let bound = CountingWindow.hours(cooldown.hours).lowerBound(at: now)
-            guard let last = history.latest(admittedBy: bound, where: { cooldown.scope.covers($0, offerId: offerId, channel: channel) })
-            else { return nil }
+            let keys = cooldown.scope.contactKeys(offerId: offerId, channel: channel)
+            guard let last = history.latest(admittedBy: bound, keys: keys) else { return nil }
             return "contact (\(cooldown.scope.rawValue)) at \(last.at) is within the \(JSONValue.number(cooldown.hours))h cooldown"
         case .outcomeBased(let policy):
             let bound = CountingWindow.days(policy.suppressForDays).lowerBound(at: now)
-            guard let hit = customer.outcomes.latest(admittedBy: bound, where: {
-                policy.outcomes.contains($0.outcome)
-                    && policy.scope.covers(offerId: $0.offerId, channel: $0.channel, candidate: offerId, requestChannel: channel)
-            }) else { return nil }
+            let keys = policy.outcomes.map { policy.scope.outcomeKey($0, offerId: offerId, channel: channel) }
+            guard let hit = customer.outcomes.latest(admittedBy: bound, keys: keys) else { return nil }
             return "\(hit.outcome.rawValue) on \(hit.offerId) at \(hit.at) suppresses for \(policy.suppressForDays) days"
         case .mutualExclusion(let exclusion):
             guard exclusion.offers.contains(offerId) else { return nil }
             let bound = CountingWindow.days(exclusion.withinDays).lowerBound(at: now)
-            guard let other = history.latest(admittedBy: bound, where: {
-                $0.offerId != offerId && exclusion.offers.contains($0.offerId)
-            }) else { return nil }
+            let others = Set(exclusion.offers).subtracting([offerId]).sorted().map(ContactKey.offer)
+            guard let other = history.latest(admittedBy: bound, keys: others) else { return nil }
             return "excluded by contact for \(other.offerId) at \(other.at) (within \(exclusion.withinDays) days)"
         }
     }
 }
 
 extension PolicyScope {
-    /// Whether `contact` counts towards a policy with this scope judging `offerId` on `channel`.
-    func covers(_ contact: Contact, offerId: String, channel: String) -> Bool {
-        covers(offerId: contact.offerId, channel: contact.channel, candidate: offerId, requestChannel: channel)
+    /// The keys of the contacts that count towards a policy with this scope judging `offerId`
+    /// on `channel` (no contact is under two of them); `nil`: every contact counts.
+    func contactKeys(offerId: String, channel: String) -> [ContactKey]? {
+        switch self {
+        case .global: nil
+        case .offer: [.offer(offerId)]
+        case .channel: [.channel(channel, .decision), .channel(channel, .impression)]
+        }
     }
 
-    /// Whether an event about `offerId` on `channel` counts for `candidate` requested on `requestChannel`.
-    func covers(offerId: String, channel: String, candidate: String, requestChannel: String) -> Bool {
+    /// The key of the `outcome`s that count for `offerId` requested on `channel`.
+    func outcomeKey(_ outcome: Outcome, offerId: String, channel: String) -> OutcomeKey {
         switch self {
-        case .global: true
-        case .offer: offerId == candidate
-        case .channel: channel == requestChannel
+        case .global: .outcome(outcome)
+        case .offer: .offer(outcome, offerId)
+        case .channel: .channel(outcome, channel)
         }
     }
 }

@@ -40,20 +40,6 @@ public enum CountingWindow: Sendable, Hashable {
     }
 }
 
-/// A lower bound on instants: `t > instant`, or `t ≥ instant` when `inclusive`.
-public struct InstantBound: Sendable, Hashable {
-    /// The boundary instant.
-    public var instant: Timestamp
-    /// Whether the boundary instant itself is inside.
-    public var inclusive: Bool
-
-    /// Whether `t` lies at or after the bound.
-    @inline(__always)
-    public func admits(_ t: Timestamp) -> Bool {
-        inclusive ? t >= instant : t > instant
-    }
-}
-
 /// A calendar period in UTC.
 public enum CalendarPeriod: Sendable, Hashable {
     /// A UTC day.

@@ -25,35 +25,16 @@ public struct RollingMetrics: Sendable, Hashable {
         self.daysSinceLastContact = daysSinceLastContact
     }
 
-    /// Computes the metrics from a contact history and outcomes at `now`, looking no further
-    /// back than each window (the history's length beyond the windows costs nothing).
+    /// Computes the metrics from a contact history and outcomes at `now`, by binary searches
+    /// in their indexes (the length of the history costs nothing).
     /// - Parameter implicitImpressionChannels: channels where a decision contact is an impression.
-    public init(history: ContactHistory, outcomes: [OutcomeRecord], now: Timestamp, implicitImpressionChannels: Set<String>) {
+    public init(history: ContactHistory, outcomes: Timeline<OutcomeRecord>, now: Timestamp, implicitImpressionChannels: Set<String>) {
         let week = CountingWindow.days(7).lowerBound(at: now)
         let month = CountingWindow.days(30).lowerBound(at: now)
         let quarter = CountingWindow.days(90).lowerBound(at: now)
-        var impressions30d = 0
-        // Histories mostly repeat a few channels: remember the last one looked up (no hashing).
-        var lastChannel: String?
-        var lastChannelImplicit = false
-        history.forEachNewestFirst { contact in
-            guard month.admits(contact.at) else { return false }
-            if contact.kind == .impression {
-                impressions30d += 1
-                return true
-            }
-            if contact.channel != lastChannel {
-                lastChannel = contact.channel
-                lastChannelImplicit = implicitImpressionChannels.contains(contact.channel)
-            }
-            if lastChannelImplicit { impressions30d += 1 }
-            return true
-        }
-        var conversions90d = 0
-        for record in outcomes.reversed() {
-            guard quarter.admits(record.at) else { break }
-            if record.outcome == .conversion { conversions90d += 1 }
-        }
+        let implicitDecisions = implicitImpressionChannels.sorted().map { ContactKey.channel($0, .decision) }
+        let impressions30d = history.count(admittedBy: month, keys: [.kind(.impression)] + implicitDecisions)
+        let conversions90d = outcomes.count(admittedBy: quarter, key: .outcome(.conversion))
         let daysSince = history.latest.map {
             Int((now.millisecondsSinceEpoch - $0.at.millisecondsSinceEpoch) / Timestamp.millisecondsPerDay)
         }
@@ -85,7 +66,7 @@ public struct EnrichedCustomer: Sendable {
     /// state does not hold yet.
     public var history: ContactHistory
     /// Recorded outcomes.
-    public var outcomes: [OutcomeRecord]
+    public var outcomes: Timeline<OutcomeRecord>
     /// Rolling metrics at the decision instant.
     public var metrics: RollingMetrics
     /// The feature snapshot `x` of this decision: the schema fields (except the unique key) of
@@ -130,8 +111,8 @@ public struct Enricher: Sendable {
     ) -> EnrichedCustomer {
         let profile = customer?.attributes ?? [:]
         let requestAttributes = request.attributes ?? [:]
-        let history = ContactHistory(stored: customer?.contacts ?? [], pending: pendingContacts)
-        let outcomes = customer?.outcomes ?? []
+        let history = ContactHistory(stored: customer?.contacts ?? Timeline(), pending: pendingContacts)
+        let outcomes = customer?.outcomes ?? Timeline()
         return EnrichedCustomer(
             profile: profile, requestAttributes: requestAttributes, history: history, outcomes: outcomes,
             metrics: RollingMetrics(

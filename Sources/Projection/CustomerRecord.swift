@@ -41,15 +41,11 @@ struct CustomerRecord: Sendable, Equatable {
     }
 
     mutating func insert(_ contact: Contact) {
-        let key = (contact.at, contact.eventId, contact.offerId)
-        let i = state.contacts.lastIndex { ($0.at, $0.eventId, $0.offerId) <= key }.map { $0 + 1 } ?? 0
-        state.contacts.insert(contact, at: i)
+        state.contacts.insert(contact)
     }
 
     mutating func insert(_ outcome: OutcomeRecord) {
-        let key = (outcome.at, outcome.eventId)
-        let i = state.outcomes.lastIndex { ($0.at, $0.eventId) <= key }.map { $0 + 1 } ?? 0
-        state.outcomes.insert(outcome, at: i)
+        state.outcomes.insert(outcome)
     }
 
     /// The cutoff this record was last pruned at (pruning is lazy: a record is pruned when the
@@ -67,10 +63,10 @@ struct CustomerRecord: Sendable, Equatable {
         prunedAt = cutoff
         let cutoffTime = Timestamp(millisecondsSinceEpoch: cutoff)
         if let first = state.contacts.first, first.at < cutoffTime {
-            state.contacts.removeAll { $0.at < cutoffTime }
+            state.contacts.removeAll(before: cutoffTime)
         }
         if let first = state.outcomes.first, first.at < cutoffTime {
-            state.outcomes.removeAll { $0.at < cutoffTime }
+            state.outcomes.removeAll(before: cutoffTime)
         }
         let keepFrom = cutoff - w
         if history.values.contains(where: { $0.count > 1 && $0[1].at < keepFrom }) {

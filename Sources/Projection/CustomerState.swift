@@ -62,16 +62,16 @@ public struct CustomerState: Sendable, Equatable {
     /// Profile attributes merged from `customer.profile.v1`, with holdings set by conversions.
     public var attributes: [String: AttributeValue]
     /// Contacts in event-time order.
-    public var contacts: [Contact]
+    public var contacts: Timeline<Contact>
     /// Outcomes in event-time order.
-    public var outcomes: [OutcomeRecord]
+    public var outcomes: Timeline<OutcomeRecord>
 
     /// An empty state for a customer never seen before.
     public init(customerId: String) {
         self.customerId = customerId
         self.attributes = [:]
-        self.contacts = []
-        self.outcomes = []
+        self.contacts = Timeline()
+        self.outcomes = Timeline()
     }
 
     /// Whether a contact with this event id is already part of the state (read-your-writes de-duplication).

@@ -138,18 +138,18 @@ enum SnapshotPayload {
                 Stamped(at: try r.i64(), value: try readValue(&r))
             }
         }
-        c.state.contacts = try r.array { r throws(SnapshotError) in
+        c.state.contacts = Timeline(try r.array { r throws(SnapshotError) in
             let (id, offer, channel, at) = (try r.string(), try r.string(), try r.string(), try r.i64())
             guard let kind = Contact.Kind(rawValue: try r.string()) else { throw .malformed("contact kind") }
             return Contact(eventId: id, offerId: offer, channel: channel, at: Timestamp(millisecondsSinceEpoch: at), kind: kind)
-        }
-        c.state.outcomes = try r.array { r throws(SnapshotError) in
+        })
+        c.state.outcomes = Timeline(try r.array { r throws(SnapshotError) in
             let (id, offer, channel) = (try r.string(), try r.string(), try r.string())
             guard let outcome = Outcome(rawValue: try r.string()) else { throw .malformed("outcome") }
             return OutcomeRecord(
                 eventId: id, offerId: offer, channel: channel, outcome: outcome,
                 at: Timestamp(millisecondsSinceEpoch: try r.i64()))
-        }
+        })
         c.seen = try readTimes(&r)
         for _ in 0..<(try r.count()) {
             let offer = try r.string()

@@ -273,8 +273,8 @@ final class PendingContacts: Sendable {
     }
 
     /// The event ids of the contacts at or after `since` in `contacts` (in event-time order).
-    static func eventIds(in contacts: [Contact], since: Timestamp) -> Set<String> {
-        Set(contacts[ContactHistory.firstIndex(in: contacts, notBefore: since)...].lazy.map(\.eventId))
+    static func eventIds(in contacts: Timeline<Contact>, since: Timestamp) -> Set<String> {
+        Set(contacts[contacts.firstIndex(admittedBy: InstantBound(instant: since, inclusive: true))...].lazy.map(\.eventId))
     }
 
     /// Records the contacts a decision made at `now`.

@@ -100,6 +100,34 @@ import XSellCore
         #expect(block.map(\.policy) ?? "p" == "p")
     }
 
+    /// Old contacts and outcomes, outside every window, for every offer, channel and outcome:
+    /// enough to make the histories long enough to be indexed.
+    static let padding: (contacts: [Contact], outcomes: [OutcomeRecord]) = {
+        let old = 200 * day
+        let n = Timeline<Contact>.indexThreshold
+        let contacts = (0..<n).map { i in
+            Fixture.contact(["a", "b", "c"][i % 3], ago: old + Int64(i) * hour, channel: ["email", "in_app"][i % 2], event: "old-\(i)")
+        }
+        let outcomes = (0..<n).map { i in
+            outcome(Outcome.allCases[i % Outcome.allCases.count], offer: ["a", "b"][i % 2], ago: old + Int64(i) * hour,
+                    channel: ["email", "in_app"][i / 2 % 2])
+        }
+        return (contacts, outcomes)
+    }()
+
+    /// Every case gives the same verdict and reason when the history is long (looked up in its
+    /// index) as when it is short (scanned).
+    @Test(arguments: cases)
+    func longHistoryGivesTheSameVerdict(_ c: Case) {
+        let stage = ContactPolicyStage(policies: [ContactPolicy(name: "p", channel: c.policyChannel, rule: c.rule)])
+        let short = Fixture.enriched(contacts: c.contacts, outcomes: c.outcomes)
+        let long = Fixture.enriched(contacts: Self.padding.contacts + c.contacts, outcomes: Self.padding.outcomes + c.outcomes)
+        #expect(long.history.stored.count >= Timeline<Contact>.indexThreshold)
+        #expect(long.outcomes.count >= Timeline<OutcomeRecord>.indexThreshold)
+        #expect(stage.block(offerId: "a", channel: "email", customer: long, now: Fixture.now)
+            == stage.block(offerId: "a", channel: "email", customer: short, now: Fixture.now))
+    }
+
     @Test func reasonNamesTheCount() {
         let stage = ContactPolicyStage(policies: [ContactPolicy(name: "Daily cap", rule: Self.perDay)])
         let customer = Fixture.enriched(contacts: [Self.contact("a", ago: Self.hour), Self.contact("a", ago: 2 * Self.hour)])

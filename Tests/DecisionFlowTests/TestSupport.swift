@@ -88,8 +88,8 @@ enum Fixture {
     static func customer(_ attributes: [String: AttributeValue] = [:], contacts: [Contact] = [], outcomes: [OutcomeRecord] = []) -> CustomerState {
         var state = CustomerState(customerId: "c-1")
         state.attributes = attributes
-        state.contacts = contacts.sorted { $0.at < $1.at }  // event-time order, as the projection keeps them
-        state.outcomes = outcomes.sorted { $0.at < $1.at }
+        state.contacts = Timeline(contacts)
+        state.outcomes = Timeline(outcomes)
         return state
     }
 

@@ -18,18 +18,18 @@ import XSellCore
         pending.add([contact("p3", at: base + 30)], for: "c", at: Timestamp(millisecondsSinceEpoch: base + 30))
         var state = CustomerState(customerId: "c")
         // A long history before the pending contacts, then p2 folded (p1 and p3 not yet).
-        state.contacts = (0..<20_000).map { contact("old-\($0)", at: base - 20_000 + Int64($0)) }
-            + [contact("p2", at: base + 20)]
+        state.contacts = Timeline((0..<20_000).map { contact("old-\($0)", at: base - 20_000 + Int64($0)) }
+            + [contact("p2", at: base + 20)])
         #expect(pending.contacts(of: "c", notIn: state).map(\.eventId) == ["p1", "p3"])
-        state.contacts += [contact("p1", at: base + 10), contact("p3", at: base + 30)]
-        state.contacts.sort { $0.at < $1.at }
+        state.contacts.insert(contact("p1", at: base + 10))
+        state.contacts.insert(contact("p3", at: base + 30))
         #expect(pending.contacts(of: "c", notIn: state).isEmpty)
         #expect(pending.contacts(of: "c", notIn: nil).isEmpty, "folded entries were dropped")
     }
 
     @Test(arguments: [0, 1, 5, 9, 10])
     func eventIdsSinceUseTheTimeOrder(since: Int) {
-        let contacts = (0..<10).map { contact("e\($0)", at: Int64($0) * 10) }
+        let contacts = Timeline((0..<10).map { contact("e\($0)", at: Int64($0) * 10) })
         let ids = PendingContacts.eventIds(in: contacts, since: Timestamp(millisecondsSinceEpoch: Int64(since) * 10))
         #expect(ids == Set((since..<10).map { "e\($0)" }))
     }
