@@ -78,7 +78,7 @@ public struct ContactPolicyStage: Sendable {
         case .mutualExclusion(let exclusion):
             guard exclusion.offers.contains(offerId) else { return nil }
             let bound = CountingWindow.days(exclusion.withinDays).lowerBound(at: now)
-            let others = Set(exclusion.offers).subtracting([offerId]).sorted().map(ContactKey.offer)
+            let others = exclusion.offers.filter { $0 != offerId }.map(ContactKey.offer)
             guard let other = history.latest(admittedBy: bound, keys: others) else { return nil }
             return "excluded by contact for \(other.offerId) at \(other.at) (within \(exclusion.withinDays) days)"
         }

@@ -32,7 +32,7 @@ public struct RollingMetrics: Sendable, Hashable {
         let week = CountingWindow.days(7).lowerBound(at: now)
         let month = CountingWindow.days(30).lowerBound(at: now)
         let quarter = CountingWindow.days(90).lowerBound(at: now)
-        let implicitDecisions = implicitImpressionChannels.sorted().map { ContactKey.channel($0, .decision) }
+        let implicitDecisions = implicitImpressionChannels.map { ContactKey.channel($0, .decision) }
         let impressions30d = history.count(admittedBy: month, keys: [.kind(.impression)] + implicitDecisions)
         let conversions90d = outcomes.count(admittedBy: quarter, key: .outcome(.conversion))
         let daysSince = history.latest.map {

@@ -30,7 +30,8 @@ public struct Timeline<Entry: TimelineEntry>: Sendable, Equatable, RandomAccessC
 
     /// The entries, in timeline order.
     public private(set) var entries: [Entry]
-    private var index: [Entry.IndexKey: [Entry]]?
+    /// The entries under each key, in timeline order, once the timeline is long (derived).
+    @usableFromInline var index: [Entry.IndexKey: [Entry]]?
 
     /// An empty timeline.
     public init() {
@@ -50,8 +51,11 @@ public struct Timeline<Entry: TimelineEntry>: Sendable, Equatable, RandomAccessC
 
     public static func == (lhs: Self, rhs: Self) -> Bool { lhs.entries == rhs.entries }
 
+    @inlinable
     public var startIndex: Int { entries.startIndex }
+    @inlinable
     public var endIndex: Int { entries.endIndex }
+    @inlinable
     public subscript(position: Int) -> Entry { entries[position] }
 
     /// Inserts `entry` at its place in timeline order (after equal entries).
@@ -77,11 +81,13 @@ public struct Timeline<Entry: TimelineEntry>: Sendable, Equatable, RandomAccessC
     }
 
     /// The position of the first entry that `bound` admits (binary search).
+    @inlinable
     public func firstIndex(admittedBy bound: InstantBound) -> Int {
         Self.firstIndex(in: entries, admittedBy: bound)
     }
 
     /// The number of entries inside `bound`, under `key` (every entry when `nil`).
+    @inlinable
     public func count(admittedBy bound: InstantBound, key: Entry.IndexKey? = nil) -> Int {
         guard let key else { return entries.count - firstIndex(admittedBy: bound) }
         if let index {
@@ -97,6 +103,7 @@ public struct Timeline<Entry: TimelineEntry>: Sendable, Equatable, RandomAccessC
     }
 
     /// The last entry in timeline order inside `bound`, under `key` (any entry when `nil`).
+    @inlinable
     public func latest(admittedBy bound: InstantBound, key: Entry.IndexKey? = nil) -> Entry? {
         let found: Entry?
         if let key, let index {
@@ -111,11 +118,13 @@ public struct Timeline<Entry: TimelineEntry>: Sendable, Equatable, RandomAccessC
 
     /// The number of entries inside `bound` under any of `keys`, keys under which no entry is
     /// found twice.
+    @inlinable
     public func count(admittedBy bound: InstantBound, keys: some Sequence<Entry.IndexKey>) -> Int {
         keys.reduce(0) { $0 + count(admittedBy: bound, key: $1) }
     }
 
     /// The last entry in timeline order inside `bound` under any of `keys`.
+    @inlinable
     public func latest(admittedBy bound: InstantBound, keys: some Sequence<Entry.IndexKey>) -> Entry? {
         keys.lazy.compactMap { latest(admittedBy: bound, key: $0) }.max(by: Entry.ordered(_:before:))
     }
@@ -142,7 +151,8 @@ public struct Timeline<Entry: TimelineEntry>: Sendable, Equatable, RandomAccessC
         return low
     }
 
-    private static func firstIndex(in list: [Entry], admittedBy bound: InstantBound) -> Int {
+    @inlinable
+    static func firstIndex(in list: [Entry], admittedBy bound: InstantBound) -> Int {
         var low = 0
         var high = list.count
         while low < high {

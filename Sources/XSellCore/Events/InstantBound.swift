@@ -12,7 +12,7 @@ public struct InstantBound: Sendable, Hashable {
     }
 
     /// Whether `t` lies at or after the bound.
-    @inline(__always)
+    @inlinable
     public func admits(_ t: Timestamp) -> Bool {
         inclusive ? t >= instant : t > instant
     }
