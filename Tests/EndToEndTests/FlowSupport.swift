@@ -111,10 +111,17 @@ final class FlowHarness: Sendable {
     /// The reply topic prefix the tests' nodes allow (private reply topics of single tests).
     static let replyTopicPrefix = "flow-replies-"
 
+    /// The serve options of the tests' nodes: reply topics under ``replyTopicPrefix`` allowed.
+    static var serveOptions: ServeOptions {
+        var options = ServeOptions()
+        options.replyTopics = ReplyTopicPolicy(prefixes: [replyTopicPrefix])
+        return options
+    }
+
     /// Creates the topics (if absent), starts a node for `config` and a recommendation client.
+    /// - Parameter nodeProperties: librdkafka properties for the node's clients only.
     static func start(
-        _ kind: BrokerKind, config: XSellConfig,
-        serve: ServeOptions = { var o = ServeOptions(); o.replyTopics = ReplyTopicPolicy(prefixes: [replyTopicPrefix]); return o }()
+        _ kind: BrokerKind, config: XSellConfig, serve: ServeOptions = serveOptions, nodeProperties: [String: String] = [:]
     ) async throws -> FlowHarness {
         let specs = try TopicSpec.loadAll(directory: FlowPaths.topics)
         var embedded: EmbeddedBroker?
@@ -137,7 +144,7 @@ final class FlowHarness: Sendable {
         kafka = kafka.merging(["log_level": "3"])
         let unique = UUID().uuidString.prefix(8).lowercased()
         var settings = NodeSettings(
-            kafka: kafka, config: config,
+            kafka: kafka.merging(nodeProperties), config: config,
             dataDirectory: FileManager.default.temporaryDirectory.path + "/xsell-flow-\(unique)", roles: .all)
         settings.ingestGroup = "flow-ingest-\(unique)"
         settings.serveGroup = "flow-serve-\(unique)"
