@@ -40,14 +40,6 @@ struct CustomerRecord: Sendable, Equatable {
         return out
     }
 
-    mutating func insert(_ contact: Contact) {
-        state.contacts.insert(contact)
-    }
-
-    mutating func insert(_ outcome: OutcomeRecord) {
-        state.outcomes.insert(outcome)
-    }
-
     /// The cutoff this record was last pruned at (pruning is lazy: a record is pruned when the
     /// fold touches it, so a record left alone may hold entries older than the state's cutoff;
     /// readers and the snapshot see it pruned). Not part of the state's meaning.

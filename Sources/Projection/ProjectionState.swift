@@ -165,7 +165,7 @@ public struct ProjectionState: Sendable {
         let offers = Self.unique(treated ? d.decisions.map(\.offerId) : d.candidates)
         if treated && keepsHistory(at: at) && !settings.explicitImpressionChannels.contains(d.channel) {
             for offerId in offers {
-                record.insert(Contact(eventId: d.eventId, offerId: offerId, channel: d.channel, at: d.occurredAt, kind: .decision))
+                record.state.contacts.insert(Contact(eventId: d.eventId, offerId: offerId, channel: d.channel, at: d.occurredAt, kind: .decision))
             }
         }
         let learned = offers.filter { settings.offers[$0] != nil }
@@ -197,9 +197,9 @@ public struct ProjectionState: Sendable {
         guard acceptsLearning(at: at), record.seen[e.eventId] == nil else { return }
         record.seen[e.eventId] = at
         if keepsHistory(at: at) {
-            record.insert(OutcomeRecord(eventId: e.eventId, offerId: e.offerId, channel: e.channel, outcome: e.outcome, at: e.occurredAt))
+            record.state.outcomes.insert(OutcomeRecord(eventId: e.eventId, offerId: e.offerId, channel: e.channel, outcome: e.outcome, at: e.occurredAt))
             if e.outcome == .impression && settings.explicitImpressionChannels.contains(e.channel) {
-                record.insert(Contact(eventId: e.eventId, offerId: e.offerId, channel: e.channel, at: e.occurredAt, kind: .impression))
+                record.state.contacts.insert(Contact(eventId: e.eventId, offerId: e.offerId, channel: e.channel, at: e.occurredAt, kind: .impression))
             }
         }
         guard offer != nil, e.outcome == .conversion || e.outcome.isNegative else { return }

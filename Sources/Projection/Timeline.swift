@@ -142,22 +142,23 @@ public struct Timeline<Entry: TimelineEntry>: Sendable, Equatable, RandomAccessC
     }
 
     private static func insertionIndex(of entry: Entry, in list: [Entry]) -> Int {
-        var low = 0
-        var high = list.count
-        while low < high {
-            let middle = (low + high) / 2
-            if Entry.ordered(entry, before: list[middle]) { high = middle } else { low = middle + 1 }
-        }
-        return low
+        partitionIndex(in: list) { Entry.ordered(entry, before: $0) }
     }
 
     @inlinable
     static func firstIndex(in list: [Entry], admittedBy bound: InstantBound) -> Int {
+        partitionIndex(in: list) { bound.admits($0.at) }
+    }
+
+    /// The index of the first of `list` for which `isAfter` holds (binary search; `isAfter`
+    /// is false for a prefix of `list` and true for the rest).
+    @inlinable
+    static func partitionIndex(in list: [Entry], where isAfter: (Entry) -> Bool) -> Int {
         var low = 0
         var high = list.count
         while low < high {
             let middle = (low + high) / 2
-            if bound.admits(list[middle].at) { high = middle } else { low = middle + 1 }
+            if isAfter(list[middle]) { high = middle } else { low = middle + 1 }
         }
         return low
     }
