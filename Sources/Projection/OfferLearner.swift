@@ -32,8 +32,9 @@ struct OfferLearner: Sendable {
 
     /// The uplift model.
     var model: UpliftModel
-    /// Committed examples inside the lookback (plus one bucket), in `(at, decisionId)` order.
-    private(set) var examples: [Example] = []
+    /// Committed examples inside the lookback (plus one bucket), in `(at, decisionId)` order
+    /// (chunked: an append after a snapshot's copy copies one chunk).
+    private(set) var examples = ChunkedArray<Example>()
     /// Examples committed out of order since the last `settle`, by decision id (merged by `settle`).
     private var late: [String: Example] = [:]
     /// The smallest key whose example the model has not learned as the invariant requires.
@@ -48,14 +49,14 @@ struct OfferLearner: Sendable {
     /// A learner restored from a snapshot: a settled model and its examples in key order.
     init(model: UpliftModel, sortedExamples: [Example]) {
         self.model = model
-        self.examples = sortedExamples
+        self.examples = ChunkedArray(sortedExamples)
     }
 
     /// Whether `model` no longer satisfies the invariant.
     var stale: Bool { dirtyFrom != nil }
 
     /// Every stored example in key order (after `settle`; a stale learner lists late ones last).
-    var allExamples: [Example] { examples + late.values.sorted { $0.key < $1.key } }
+    var allExamples: [Example] { Array(examples) + late.values.sorted { $0.key < $1.key } }
 
     mutating func commit(_ e: Example) {
         if let last = examples.last, !(last.key < e.key) {
@@ -144,9 +145,8 @@ struct OfferLearner: Sendable {
         return millis / d - (millis % d < 0 ? 1 : 0)
     }
 
-    private static func merge(_ a: [Example], _ b: [Example]) -> [Example] {
-        var out: [Example] = []
-        out.reserveCapacity(a.count + b.count)
+    private static func merge(_ a: ChunkedArray<Example>, _ b: [Example]) -> ChunkedArray<Example> {
+        var out = ChunkedArray<Example>()
         var i = 0, j = 0
         while i < a.count || j < b.count {
             if j == b.count || (i < a.count && a[i].key < b[j].key) {

@@ -60,7 +60,7 @@ extension ProjectionState {
         }
     }
 
-    private static func average(model: UpliftModel, examples: [Example]) -> UpliftEstimate {
+    private static func average(model: UpliftModel, examples: ChunkedArray<Example>) -> UpliftEstimate {
         let empty = model.estimate(x: [])
         guard !examples.isEmpty else { return empty }
         var tau = 0.0, raw = 0.0, muT = 0.0, muC = 0.0

@@ -28,7 +28,7 @@ public struct ProjectionState: Sendable {
     public internal(set) var clockMillis: Int64?
     /// Start of the clock's UTC day minus the horizon; older entries are dropped.
     var cutoffMillis: Int64?
-    var customers: [String: CustomerRecord] = [:]
+    var customers = ShardedDictionary<CustomerRecord>()
     var learners: [String: OfferLearner]
     var experiments: [ExperimentKey: ArmCounts] = [:]
     var pending = PendingQueue()
@@ -122,7 +122,7 @@ public struct ProjectionState: Sendable {
     /// Every record pruned at the cutoff (what snapshots serialise); O(customers).
     mutating func pruneAll() {
         guard let cutoff = cutoffMillis else { return }
-        for i in customers.values.indices { customers.values[i].prune(cutoffMillis: cutoff, windowMillis: settings.windowMillis) }
+        customers.mutateValues { $0.prune(cutoffMillis: cutoff, windowMillis: settings.windowMillis) }
     }
 
     /// Examples before this cannot be in any live model generation (day-aligned, so the stored
@@ -242,7 +242,7 @@ public struct ProjectionState: Sendable {
     private mutating func commitDue() {
         guard let clock = clockMillis else { return }
         for p in pending.popDue(atMillis: clock) {
-            guard customers.index(forKey: p.customerId) != nil else { continue }
+            guard customers.contains(p.customerId) else { continue }
             var record = takeRecord(p.customerId)
             defer { customers[p.customerId] = record }
             guard let (exposure, y) = record.ledgers[p.offerId]?.commit(

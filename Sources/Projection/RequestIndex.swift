@@ -15,7 +15,7 @@ struct RequestIndex: Sendable, Equatable {
     /// than any redelivery, which happens within a session timeout or a restart.
     static let retentionMillis: Int64 = Timestamp.millisecondsPerDay
 
-    private(set) var decisions: [String: DecisionEvent] = [:]
+    private(set) var decisions = ShardedDictionary<DecisionEvent>()
 
     /// Indexes `decision` if it answered a request and is inside the retention of `dayStart`
     /// (the start of the log clock's day, `nil` before any clock).
@@ -33,8 +33,7 @@ struct RequestIndex: Sendable, Equatable {
     /// Drops the decisions that fell out of the retention of the new `dayStart`.
     mutating func prune(dayStart: Int64) {
         let floor = dayStart - Self.retentionMillis
-        guard decisions.values.contains(where: { $0.occurredAt.millisecondsSinceEpoch < floor }) else { return }
-        decisions = decisions.filter { $0.value.occurredAt.millisecondsSinceEpoch >= floor }
+        decisions.removeAll { $0.occurredAt.millisecondsSinceEpoch < floor }
     }
 }
 

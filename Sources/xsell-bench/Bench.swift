@@ -12,7 +12,7 @@ struct Bench: AsyncParsableCommand {
         subcommands: [
             KafkaBench.self, IngestBench.self, AppendBench.self, ReplayBench.self, FreshnessBench.self,
             DecideBench.self, RoundTripBench.self, QualityBench.self, FoldBench.self, FoldRun.self, ReplicaBench.self,
-            BacktestCoverageBench.self, ChaosBench.self, DecideHistoryBench.self,
+            BacktestCoverageBench.self, ChaosBench.self, DecideHistoryBench.self, LiveBench.self,
         ]
     )
 }
