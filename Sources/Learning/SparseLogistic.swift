@@ -18,10 +18,13 @@ public struct SparseLogistic: Sendable, Codable, Equatable {
     private(set) var ids: [Int32]
     /// Weights in compact order.
     @usableFromInline private(set) var weights: [Double]
-    /// The inverse regularised Hessian over the active ids, row-major with row length `stride`.
+    /// The inverse regularised Hessian over the active ids: symmetric, so only its upper
+    /// triangle is kept, packed by rows for a capacity of `capacity` ids (entry `(r, k)`,
+    /// `r ≤ k`, at `rowOffset(r) + k`): half the memory and half the rank-one update of the
+    /// full matrix, and every checkpoint of a model holds half as much.
     private(set) var covariance: [Double]
-    /// Row length of `covariance` (capacity in ids, grown in steps of 32).
-    private(set) var stride: Int
+    /// Ids the packed triangle has room for (grown in steps of 32).
+    private(set) var capacity: Int
     /// The number of examples learned from.
     public private(set) var count: Int
 
@@ -33,7 +36,7 @@ public struct SparseLogistic: Sendable, Codable, Equatable {
         ids = []
         weights = []
         covariance = []
-        stride = 0
+        capacity = 0
         count = 0
     }
 
@@ -44,13 +47,19 @@ public struct SparseLogistic: Sendable, Codable, Equatable {
         return s < 0 ? 0 : weights[Int(s)]
     }
 
+    /// Where row `r` of the packed upper triangle starts, minus `r` (entry `(r, k)` is at
+    /// `rowOffset(r) + k`) for a triangle of `capacity` ids.
+    private static func rowOffset(_ r: Int, capacity: Int) -> Int { r * capacity - r * (r + 1) / 2 }
+
     /// One Newton step on the log-loss of the example whose non-zero features are `values` at
     /// `ids` (unique, in range), label `y ∈ [0, 1]`, scaled by `weight`.
     public mutating func update(ids featureIds: [Int], values: [Double], y: Double, weight: Double = 1) {
         guard y.isFinite, weight.isFinite, weight > 0, featureIds.count == values.count else { return }
         for id in featureIds where slots[id] < 0 { activate(id) }
         let index = featureIds.map { Int(slots[$0]) }
-        let n = ids.count, width = stride, m = index.count
+        let n = ids.count, size = capacity, m = index.count
+        // u = Σ·φ: column c of the symmetric Σ is (c, k ≥ c) along row c, and (r < c, c) down
+        // the rows above it.
         var u = [Double](repeating: 0, count: n)
         var score = 0.0, phiU = 0.0
         index.withUnsafeBufferPointer { index in
@@ -60,11 +69,21 @@ public struct SparseLogistic: Sendable, Codable, Equatable {
                 }
                 covariance.withUnsafeBufferPointer { cov in
                     u.withUnsafeMutableBufferPointer { u in
-                        for r in 0..<n {
-                            let row = r * width
-                            var sum = 0.0
-                            for f in 0..<m { sum += cov[row + index[f]] * v[f] }
-                            u[r] = sum
+                        guard let cov = cov.baseAddress, let out = u.baseAddress else { return }
+                        for f in 0..<m {
+                            let c = index[f], vf = v[f]
+                            var above = cov + c  // (r, c) for r < c, one row after the other
+                            var r = 0
+                            while r < c {
+                                out[r] += vf * above.pointee
+                                above += size &- r &- 1
+                                r &+= 1
+                            }
+                            let row = cov + Self.rowOffset(c, capacity: size)
+                            while r < n {
+                                out[r] += vf * row[r]
+                                r &+= 1
+                            }
                         }
                         for f in 0..<m { phiU += v[f] * u[index[f]] }
                     }
@@ -79,10 +98,16 @@ public struct SparseLogistic: Sendable, Codable, Equatable {
         covariance.withUnsafeMutableBufferPointer { cov in
             weights.withUnsafeMutableBufferPointer { w in
                 u.withUnsafeBufferPointer { u in
+                    guard let cov = cov.baseAddress, let u = u.baseAddress else { return }
                     for r in 0..<n where u[r] != 0 {
+                        // Wrapping index arithmetic and raw pointers: the loop vectorises.
                         let cr = c * u[r]
-                        let row = r * width
-                        for k in 0..<n { cov[row + k] -= cr * u[k] }
+                        let row = cov + Self.rowOffset(r, capacity: size)
+                        var k = r
+                        while k < n {
+                            row[k] -= cr * u[k]
+                            k &+= 1
+                        }
                         w[r] += step * u[r]
                     }
                 }
@@ -94,16 +119,17 @@ public struct SparseLogistic: Sendable, Codable, Equatable {
     /// Gives `id` a parameter: weight 0, prior variance `1/precision`, no covariance.
     private mutating func activate(_ id: Int) {
         let n = ids.count
-        if n == stride {
-            let grown = stride + 32
-            var wider = [Double](repeating: 0, count: grown * grown)
+        if n == capacity {
+            let grown = capacity + 32
+            var wider = [Double](repeating: 0, count: grown * (grown + 1) / 2)
             for r in 0..<n {
-                for k in 0..<n { wider[r * grown + k] = covariance[r * stride + k] }
+                let from = Self.rowOffset(r, capacity: capacity), to = Self.rowOffset(r, capacity: grown)
+                for k in r..<n { wider[to + k] = covariance[from + k] }
             }
             covariance = wider
-            stride = grown
+            capacity = grown
         }
-        covariance[n * stride + n] = 1 / precisions[id]
+        covariance[Self.rowOffset(n, capacity: capacity) + n] = 1 / precisions[id]
         slots[id] = Int32(n)
         ids.append(Int32(id))
         weights.append(0)

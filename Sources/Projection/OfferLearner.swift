@@ -21,8 +21,10 @@ struct Example: Sendable, Equatable {
 /// arrive in that order are appended and learned at once. One that sorts before the last one
 /// (late or backfilled), or a revised label or feature vector, marks the learner dirty from its
 /// key; `settle` then restores the latest checkpoint before that key and re-learns only the
-/// examples after it. A checkpoint is the model as it was before the first example of each UTC
-/// day, so a rebuild re-learns at most the days from the earliest change on.
+/// examples after it. A checkpoint is the model as it was before the first example of a UTC
+/// day: of every day in the last ``denseCheckpointDays``, and of every 7th day before, so a
+/// rebuild re-learns the days from the earliest change on, plus at most 6 days for a change
+/// older than that (a model is large: daily checkpoints of a 90-day lookback held 90 copies).
 struct OfferLearner: Sendable {
     /// The model before the examples from `key` on were learned.
     struct Checkpoint: Sendable {
@@ -41,6 +43,8 @@ struct OfferLearner: Sendable {
     private var dirtyFrom: Example.Key?
     /// Checkpoints in ascending key order (not part of the state's meaning: never serialised).
     private var checkpoints: [Checkpoint] = []
+    /// Days behind the newest checkpoint within which every day keeps its checkpoint.
+    static let denseCheckpointDays: Int64 = 16
 
     init(model: UpliftModel) {
         self.model = model
@@ -66,7 +70,7 @@ struct OfferLearner: Sendable {
         }
         if dirtyFrom == nil {
             if examples.last.map({ Self.day(of: $0.at) != Self.day(of: e.at) }) ?? true {
-                checkpoints.append(Checkpoint(key: e.key, model: model))
+                appendCheckpoint(Checkpoint(key: e.key, model: model))
             }
             model.update(x: e.x, treated: e.treated, y: e.y, atMillis: e.at)
         }
@@ -121,7 +125,7 @@ struct OfferLearner: Sendable {
             let e = examples[i]
             let newDay = i == 0 || Self.day(of: examples[i - 1].at) != Self.day(of: e.at)
             if newDay, checkpoints.last.map({ $0.key < e.key }) ?? true {
-                checkpoints.append(Checkpoint(key: e.key, model: rebuilt))
+                appendCheckpoint(Checkpoint(key: e.key, model: rebuilt))
             }
             rebuilt.update(x: e.x, treated: e.treated, y: e.y, atMillis: e.at)
             i += 1
@@ -129,6 +133,14 @@ struct OfferLearner: Sendable {
         if let clockMillis { rebuilt.advance(toMillis: clockMillis) }
         model = rebuilt
         dirtyFrom = nil
+    }
+
+    /// Appends `checkpoint` (the newest) and drops, of those more than ``denseCheckpointDays``
+    /// older, the ones not on a 7th day.
+    private mutating func appendCheckpoint(_ checkpoint: Checkpoint) {
+        let dense = Self.day(of: checkpoint.key.at) - Self.denseCheckpointDays
+        checkpoints.removeAll { Self.day(of: $0.key.at) < dense && Self.day(of: $0.key.at) % 7 != 0 }
+        checkpoints.append(checkpoint)
     }
 
     private mutating func markDirty(_ key: Example.Key) {

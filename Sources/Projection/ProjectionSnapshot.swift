@@ -36,7 +36,7 @@ public enum SnapshotError: Error, Equatable, CustomStringConvertible {
 /// bytes and `stateDigest` is a hash of it.
 public enum ProjectionSnapshot {
     /// The format version this build writes and reads.
-    public static let formatVersion: UInt16 = 2
+    public static let formatVersion: UInt16 = 3
     static let magic: [UInt8] = Array("XSPJ".utf8)
     static let headerSize = 4 + 2 + 8 + 8 + 8
 

@@ -44,6 +44,24 @@ struct BendingLearnerTests {
         for i in 0..<4 { #expect(abs(dense.weights[i] - sparse.weight(i)) < 1e-9, "weight \(i)") }
     }
 
+    @Test("the sparse Newton learner equals the dense one past its first 32 ids (the packed covariance grows)")
+    func sparseEqualsDenseWide() {
+        var rng = SplitMix64(seed: 8)
+        let d = 70
+        var dense = LogisticRegression(inputDimension: d, featureMap: .linear, solver: .newton(priorPrecision: 2))
+        var sparse = SparseLogistic(precisions: [Double](repeating: 2, count: d + 1))
+        for i in 0..<2_000 {
+            // Ids become active over time (feature j first non-zero around example 20·j), so
+            // the triangle grows from 32 to 96 ids in the middle of learning.
+            let x = (0..<d).map { j in i >= 20 * j && rng.bernoulli(0.2) == 1 ? rng.uniform(-1, 1) : 0 }
+            let y = rng.bernoulli(sigmoid(-1 + x.prefix(10).reduce(0, +) - x.suffix(10).reduce(0, +)))
+            dense.update(x: x, y: y, weight: 1)
+            let nonZero = (0..<d).filter { x[$0] != 0 }
+            sparse.update(ids: [0] + nonZero.map { $0 + 1 }, values: [1] + nonZero.map { x[$0] }, y: y)
+        }
+        for i in 0...d { #expect(abs(dense.weights[i] - sparse.weight(i)) < 1e-9, "weight \(i)") }
+    }
+
     /// τ(x) is a bump in the numeric, and backfires past 0.6 for flag 1; μ_C steps up past 0.6.
     static func truth(_ x: [Double]) -> (control: Double, treated: Double) {
         let past = sigmoid((x[0] - 0.6) / 0.03)
