@@ -11,9 +11,19 @@ import XSellCore
 /// folds the tail, follows new records, and writes snapshots periodically and at shutdown.
 /// The fold itself is pure (`ProjectionState.apply`); this type only feeds it and guards it.
 public final class ProjectionRunner: Service, Sendable {
+    /// A caller of ``waitUntilApplied(_:)`` waiting for a position.
+    private struct Waiter {
+        var id: UInt64
+        var position: UInt64
+        var continuation: CheckedContinuation<Void, any Error>
+    }
+
     private struct Progress {
         var applied: UInt64 = 0
-        var waiters: [(UInt64, CheckedContinuation<Void, Never>)] = []
+        var waiters: [Waiter] = []
+        var lastWaiterId: UInt64 = 0
+        /// Why the runner stopped folding, once it has (then every wait fails with it).
+        var stopped: ProjectionStopped?
         /// Event time of the last record folded.
         var lastFoldedEventTime: Timestamp?
         /// When and at which position the snapshot was last written or restored.
@@ -53,6 +63,15 @@ public final class ProjectionRunner: Service, Sendable {
 
     /// Restores the latest valid snapshot (a bad or stale one is ignored) and folds the log to its end.
     public func restore() async throws {
+        do {
+            try await restoreAndCatchUp()
+        } catch {
+            stop(because: error)
+            throw error
+        }
+    }
+
+    private func restoreAndCatchUp() async throws {
         let fresh = state.withLock { $0 }
         if let restored = snapshots.load(matching: fresh, logEnd: try reader.endPosition(), logger: logger) {
             state.withLock { $0 = restored.state }
@@ -66,8 +85,20 @@ public final class ProjectionRunner: Service, Sendable {
         progress.withLock { $0.restored = true }
     }
 
-    /// Follows the log until shut down, then writes a final snapshot.
+    /// Follows the log until shut down, then writes a final snapshot. However it ends (shut
+    /// down, cancelled, or failed on a record it cannot fold), waiters still waiting are
+    /// resumed with ``ProjectionStopped`` rather than left waiting for positions it will never fold.
     public func run() async throws {
+        do {
+            try await follow()
+            stop(because: nil)
+        } catch {
+            stop(because: error)
+            throw error
+        }
+    }
+
+    private func follow() async throws {
         var lastSnapshot = applied
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             if try await applyNextBatch() == 0 {
@@ -136,48 +167,82 @@ public final class ProjectionRunner: Service, Sendable {
     /// Returns once everything that is in the log now has been folded (read-your-writes of ingested events).
     public func catchUp() async throws {
         let target = try await disk.run { [reader] in try reader.endPosition() }
-        await waitUntilApplied(target)
+        try await waitUntilApplied(target)
     }
 
     /// Returns once the projection has folded every record before `position`.
-    public func waitUntilApplied(_ position: UInt64) async {
-        await withCheckedContinuation { continuation in
-            let ready = progress.withLock { p -> Bool in
-                if p.applied >= position { return true }
-                p.waiters.append((position, continuation))
-                return false
-            }
-            if ready { continuation.resume() }
+    /// - Throws: `CancellationError` when the calling task is cancelled while it waits, and
+    ///   ``ProjectionStopped`` when the runner has stopped (shut down or failed) short of it.
+    public func waitUntilApplied(_ position: UInt64) async throws {
+        let id = progress.withLock { p -> UInt64 in
+            p.lastWaiterId += 1
+            return p.lastWaiterId
         }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let now = progress.withLock { p -> Result<Void, any Error>? in
+                    if p.applied >= position { return .success(()) }
+                    if let stopped = p.stopped { return .failure(stopped) }
+                    if Task.isCancelled { return .failure(CancellationError()) }
+                    p.waiters.append(Waiter(id: id, position: position, continuation: continuation))
+                    return nil
+                }
+                if let now { continuation.resume(with: now) }
+            }
+        } onCancel: {
+            let waiter = progress.withLock { p in p.waiters.firstIndex { $0.id == id }.map { p.waiters.remove(at: $0) } }
+            waiter?.continuation.resume(throwing: CancellationError())
+        }
+    }
+
+    /// Records why the runner stopped and fails every waiter with it.
+    private func stop(because error: (any Error)?) {
+        let stopped = error as? ProjectionStopped ?? ProjectionStopped(position: applied, cause: error.map { "\($0)" })
+        let waiters = progress.withLock { p -> [Waiter] in
+            p.stopped = stopped
+            defer { p.waiters = [] }
+            return p.waiters
+        }
+        for waiter in waiters { waiter.continuation.resume(throwing: stopped) }
     }
 
     /// Folds the next batch of records; returns how many were folded.
     private func applyNextBatch() async throws -> Int {
         let from = applied
         let records = try await disk.run { [reader] in try reader.read(from: from, limit: Self.batchSize) }
-        guard let last = records.last else {
+        guard !records.isEmpty else {
             // Idle: the best time to settle what the rate limit left stale.
             state.withLock { settleIfDue(&$0, folded: 0, caughtUp: true, idle: true) }
             return 0
         }
+        // Folds the records before one it cannot decode, then stops on that one.
         var events: [(DomainEvent, UInt64)] = []
         events.reserveCapacity(records.count)
+        var undecodable: ProjectionStopped?
         for record in records {
-            events.append((try DomainEvent(binary: record.payload), record.position))
+            do {
+                events.append((try DomainEvent(binary: record.payload), record.position))
+            } catch {
+                undecodable = .undecodable(record, error)
+                break
+            }
         }
         let caughtUp = records.count < Self.batchSize
-        state.withLock { state in
-            for (event, position) in events { state.apply(event, position: position) }
-            settleIfDue(&state, folded: UInt64(records.count), caughtUp: caughtUp, idle: false)
+        if let (last, position) = events.last {
+            state.withLock { state in
+                for (event, position) in events { state.apply(event, position: position) }
+                settleIfDue(&state, folded: UInt64(events.count), caughtUp: caughtUp, idle: false)
+            }
+            let resumed = progress.withLock { p -> [CheckedContinuation<Void, any Error>] in
+                p.applied = position + 1
+                p.lastFoldedEventTime = last.occurredAt
+                let due = p.waiters.filter { $0.position <= p.applied }.map(\.continuation)
+                p.waiters.removeAll { $0.position <= p.applied }
+                return due
+            }
+            for continuation in resumed { continuation.resume() }
         }
-        let resumed = progress.withLock { p -> [CheckedContinuation<Void, Never>] in
-            p.applied = last.position + 1
-            p.lastFoldedEventTime = events.last?.0.occurredAt
-            let due = p.waiters.filter { $0.0 <= p.applied }.map(\.1)
-            p.waiters.removeAll { $0.0 <= p.applied }
-            return due
-        }
-        for continuation in resumed { continuation.resume() }
+        if let undecodable { throw undecodable }
         return records.count
     }
 
@@ -206,5 +271,26 @@ public final class ProjectionRunner: Service, Sendable {
         try await disk.run { [snapshots] in try snapshots.save(snapshot, position: position) }
         progress.withLock { $0.snapshot = (.now, position) }
         logger.info("projection snapshot written at position \(position)")
+    }
+}
+
+/// The projection runner stopped folding (shut down, or failed on a record it could not fold):
+/// what a wait for a later position gets instead of waiting for ever.
+public struct ProjectionStopped: Error, CustomStringConvertible {
+    /// The position it had folded up to.
+    public var position: UInt64
+    /// Why it stopped (`nil`: shut down).
+    public var cause: String?
+
+    public var description: String {
+        "the projection stopped at log position \(position)" + (cause.map { ": \($0)" } ?? " (shut down)")
+    }
+
+    /// A record the fold cannot decode: the log is corrupt (written by a bug or edited), so the
+    /// runner stops rather than skip an event the state must reflect.
+    static func undecodable(_ record: LogRecord, _ error: any Error) -> ProjectionStopped {
+        ProjectionStopped(
+            position: record.position,
+            cause: "cannot decode the log record at position \(record.position) (\(record.topic)[\(record.partition)]@\(record.offset), event \(record.eventId)): \(error)")
     }
 }

@@ -80,7 +80,7 @@ struct RoundTripBench: AsyncParsableCommand {
         while true {
             let next = projection.applied + 1  // read before the check, so no fold is missed
             if projection.withState({ state in ids.allSatisfy { state.customer($0) != nil } }) { break }
-            await projection.waitUntilApplied(next)
+            try await projection.waitUntilApplied(next)
         }
 
         @Sendable func request(_ i: Int) -> RecommendationRequest {

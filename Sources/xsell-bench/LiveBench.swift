@@ -92,7 +92,7 @@ struct LiveBench: AsyncParsableCommand {
         async let baseline = LatencySample.measure(rate: requestRate, count: requestCount, echoSend)
         let (publishSeconds, x, e) = try await (published, xsell, baseline)
         let end = try EventLogReader(directory: settings.logDirectory).endPosition()
-        while projection.applied < end { await projection.waitUntilApplied(projection.applied + 1) }
+        while projection.applied < end { try await projection.waitUntilApplied(projection.applied + 1) }
         let caughtUp = (clock.now - started).benchSeconds
         let lags = sampler.stop()
 

@@ -108,6 +108,12 @@ final class FlowHarness: Sendable {
     /// How the node's `run()` ended, or nil while it runs.
     var nodeEnding: String? { ending.value.withLock { $0 } }
 
+    /// Waits until the node's `run()` has ended (or throws ``FlowTimeout``); returns how.
+    func awaitNodeEnding(timeout: Duration) async throws -> String {
+        try await awaitOrTimeout("the node to stop", deadline: ContinuousClock.now + timeout) { [runTask] in _ = await runTask.result }
+        return nodeEnding ?? "?"
+    }
+
     /// The reply topic prefix the tests' nodes allow (private reply topics of single tests).
     static let replyTopicPrefix = "flow-replies-"
 
@@ -120,8 +126,10 @@ final class FlowHarness: Sendable {
 
     /// Creates the topics (if absent), starts a node for `config` and a recommendation client.
     /// - Parameter nodeProperties: librdkafka properties for the node's clients only.
+    /// - Parameter roles: the node's roles (without `.ingest`, the test writes the log itself).
     static func start(
-        _ kind: BrokerKind, config: XSellConfig, serve: ServeOptions = serveOptions, nodeProperties: [String: String] = [:]
+        _ kind: BrokerKind, config: XSellConfig, serve: ServeOptions = serveOptions, nodeProperties: [String: String] = [:],
+        roles: Roles = .all
     ) async throws -> FlowHarness {
         let specs = try TopicSpec.loadAll(directory: FlowPaths.topics)
         var embedded: EmbeddedBroker?
@@ -145,7 +153,7 @@ final class FlowHarness: Sendable {
         let unique = UUID().uuidString.prefix(8).lowercased()
         var settings = NodeSettings(
             kafka: kafka.merging(nodeProperties), config: config,
-            dataDirectory: FileManager.default.temporaryDirectory.path + "/xsell-flow-\(unique)", roles: .all)
+            dataDirectory: FileManager.default.temporaryDirectory.path + "/xsell-flow-\(unique)", roles: roles)
         settings.ingestGroup = "flow-ingest-\(unique)"
         settings.serveGroup = "flow-serve-\(unique)"
         settings.serve = serve
@@ -217,7 +225,7 @@ final class FlowHarness: Sendable {
             // Read before the check: a record folded between the check and the wait ends the wait.
             let next = projection.applied + 1
             if projection.withState(predicate) { return }
-            try await awaitOrTimeout(what, deadline: deadline) { [projection] in await projection.waitUntilApplied(next) }
+            try await awaitOrTimeout(what, deadline: deadline) { [projection] in try await projection.waitUntilApplied(next) }
         }
     }
 
@@ -227,7 +235,7 @@ final class FlowHarness: Sendable {
         while true {
             let next = projection.applied + 1  // before the check, as in `until`
             if try check() { return }
-            try await awaitOrTimeout(what, deadline: deadline) { [projection] in await projection.waitUntilApplied(next) }
+            try await awaitOrTimeout(what, deadline: deadline) { [projection] in try await projection.waitUntilApplied(next) }
         }
     }
 
@@ -238,7 +246,7 @@ final class FlowHarness: Sendable {
     func foldEverythingInTheLogFiles(timeout: Duration = .seconds(30)) async throws {
         let end = try EventLogReader(directory: settings.logDirectory).endPosition()
         try await awaitOrTimeout("fold up to position \(end)", deadline: ContinuousClock.now + timeout) { [projection] in
-            await projection.waitUntilApplied(end)
+            try await projection.waitUntilApplied(end)
         }
     }
 
@@ -278,15 +286,22 @@ final class NodeEnding: Sendable {
     let value = Mutex<String?>(nil)
 }
 
-/// Runs `operation` but gives up with ``FlowTimeout`` at `deadline`. A non-cancellable
-/// operation that never finishes is left behind (only on the failure path).
+/// Runs `operation` but gives up with ``FlowTimeout`` at `deadline`; rethrows what it throws.
+/// A non-cancellable operation that never finishes is left behind (only on the failure path).
 func awaitOrTimeout(
-    _ what: String, deadline: ContinuousClock.Instant, _ operation: @escaping @Sendable () async -> Void
+    _ what: String, deadline: ContinuousClock.Instant, _ operation: @escaping @Sendable () async throws -> Void
 ) async throws {
     let gate = OneShot()
     try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
         gate.arm(continuation)
-        Task { await operation(); gate.resume(.success(())) }
+        Task {
+            do {
+                try await operation()
+                gate.resume(.success(()))
+            } catch {
+                gate.resume(.failure(error))
+            }
+        }
         Task {
             try? await Task.sleep(until: deadline)
             gate.resume(.failure(FlowTimeout(description: "timed out waiting for \(what)")))
