@@ -1,12 +1,12 @@
 /// A string-keyed dictionary split into a fixed number of shards by a deterministic hash of the
 /// key, so that a write after a value copy (a snapshot taking the state) copies one shard, not
-/// the whole map: at 5M customers a shard holds ≈ 1.2k records.
+/// the whole map: at 5M customers a shard holds ≈ 76 records.
 ///
 /// Iteration order is unspecified (as a `Dictionary`'s); callers that need a canonical order sort
 /// the keys.
 struct ShardedDictionary<Value: Sendable>: Sendable {
     /// Shards per map. A power of two, so a shard is the hash's low bits.
-    static var shardCount: Int { 4096 }
+    static var shardCount: Int { 65_536 }
 
     private var shards: [[String: Value]]
     /// The number of keys.
