@@ -25,7 +25,7 @@ public struct NodeSettings: Sendable {
     public var ingestGroup: String
     /// Consumer group of the scoring worker, shared by all replicas so that Kafka balances the
     /// request partitions across them and moves a dead replica's partitions to the others.
-    public var serveGroup = "xsell-serve"
+    public var serveGroup = NodeSettings.defaultServeGroup
     /// Ingest tunables.
     public var ingest = IngestOptions()
     /// Scoring worker tunables (reply topic policy, request limits).
@@ -48,13 +48,18 @@ public struct NodeSettings: Sendable {
         self.ingestGroup = "xsell-ingest-" + instanceId
     }
 
+    /// The serve group when none is given.
+    public static let defaultServeGroup = "xsell-serve"
+
     /// The instance id when none is given: the host name.
     public static var defaultInstanceId: String { ProcessInfo.processInfo.hostName }
 
     /// Group defaults of both roles (under `-X`): static membership keyed by the instance
     /// (`group.instance.id` = `xsell-<role>-<instanceId>`), so a restarted replica takes its
-    /// partitions back at once without a rebalance; and a 6 s session (heartbeat every
-    /// second), so a killed replica's partitions move to the others within ~10 s. A poll
+    /// partitions back at once without a rebalance; and a 6 s session (the smallest Apache Kafka
+    /// accepts by default) with a heartbeat every 500 ms, so a killed replica's partitions move
+    /// to the others within ~10 s: the survivors learn of the rebalance at their next heartbeat
+    /// (tansu even notices the expired session only then). A poll
     /// interval of 10 s bounds how long a rebalance waits for a member that stopped polling.
     /// `-X group.instance.id=` (empty) turns static membership off: dynamic members, for brokers
     /// whose static membership does not fail over (tansu, docs/scaling.md).
@@ -62,7 +67,7 @@ public struct NodeSettings: Sendable {
         [
             "group.instance.id": "xsell-\(role)-\(instanceId)",
             "session.timeout.ms": "6000",
-            "heartbeat.interval.ms": "1000",
+            "heartbeat.interval.ms": "500",
             "max.poll.interval.ms": "10000",
         ]
     }

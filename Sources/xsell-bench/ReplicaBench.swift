@@ -99,7 +99,8 @@ final class ReplicaBenchRun: Sendable {
             broker = embedded
             bootstrap = embedded.bootstrapServers
         }
-        // Instance ids of their own: on a broker kept between runs, no group remembers them.
+        // Instance ids and a serve group of their own: on a broker kept between runs, no group
+        // remembers them (tansu can keep a departed leader in a group for good: docs/scaling.md).
         let run = String(UUID().uuidString.prefix(8))
         let directory = FileManager.default.temporaryDirectory.path + "/xsell-bench-replicas-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -153,7 +154,8 @@ final class ReplicaBenchRun: Sendable {
     ) throws -> Process {
         let arguments = [
             "run", "--bootstrap-servers", bootstrap, "--data-dir", directory + "/r\(index)",
-            "--instance-id", "bench-\(run)-r\(index)", "--config", config, "--metrics-listen", "127.0.0.1:0", "-X", "log_level=3",
+            "--instance-id", "bench-\(run)-r\(index)", "--serve-group", "bench-serve-\(run)",
+            "--config", config, "--metrics-listen", "127.0.0.1:0", "-X", "log_level=3",
         ] + properties.flatMap { ["-X", $0] }
         return try launchChild(executable, arguments, output: directory + "/r\(index).out")
     }
