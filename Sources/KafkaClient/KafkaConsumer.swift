@@ -76,8 +76,35 @@ public final class KafkaConsumer: Sendable {
     /// static member (`group.instance.id`), which on close keeps its partitions until it
     /// rejoins or its session times out (KIP-345). Commit what must be kept first: after
     /// this, offsets of the revoked partitions can no longer be committed.
-    public func leaveGroup() async throws {
+    ///
+    /// librdkafka sends the LeaveGroup only once the revoke is done, and the revoke runs in the
+    /// rebalance callback, inside a poll; a static member whose revoke is only done by
+    /// ``close()`` never sends it (KIP-345 forbids a LeaveGroup on termination). So this polls
+    /// until the leave is issued (the member id is cleared), at most `timeout`; messages
+    /// returned meanwhile are dropped without storing their offsets (the next owner reads them).
+    public func leaveGroup(timeout: Duration = .seconds(10)) async throws {
         try await runOnWorker { rk in try KafkaError.check(rd_kafka_unsubscribe(rk), "unsubscribe") }
+        let deadline = ContinuousClock.now + timeout
+        while try memberId != nil {
+            guard ContinuousClock.now < deadline else {
+                logger.warning("the group leave was not issued within \(timeout); the coordinator drops this member when its session times out")
+                return
+            }
+            _ = try await poll(maxMessages: 256, timeout: .milliseconds(20))
+        }
+    }
+
+    /// The member id the group coordinator gave this consumer; nil before it joins and once
+    /// it has left the group (librdkafka clears it when it issues the LeaveGroup).
+    public var memberId: String? {
+        get throws(KafkaError) {
+            try withOpenHandleResult { rk, _ in
+                guard let id = rd_kafka_memberid(rk) else { return nil }
+                defer { rd_kafka_mem_free(rk, id) }
+                let text = String(cString: id)
+                return text.isEmpty ? nil : text
+            }
+        }
     }
 
     /// Reads exactly these partitions from the given positions, without joining the group.

@@ -25,7 +25,7 @@ public struct NodeSettings: Sendable {
     public var ingestGroup: String
     /// Consumer group of the scoring worker, shared by all replicas so that Kafka balances the
     /// request partitions across them and moves a dead replica's partitions to the others.
-    public var serveGroup = "xsell-serve"
+    public var serveGroup = NodeSettings.defaultServeGroup
     /// Ingest tunables.
     public var ingest = IngestOptions()
     /// Scoring worker tunables (reply topic policy, request limits).
@@ -48,19 +48,26 @@ public struct NodeSettings: Sendable {
         self.ingestGroup = "xsell-ingest-" + instanceId
     }
 
+    /// The serve group when none is given.
+    public static let defaultServeGroup = "xsell-serve"
+
     /// The instance id when none is given: the host name.
     public static var defaultInstanceId: String { ProcessInfo.processInfo.hostName }
 
     /// Group defaults of both roles (under `-X`): static membership keyed by the instance
     /// (`group.instance.id` = `xsell-<role>-<instanceId>`), so a restarted replica takes its
-    /// partitions back at once without a rebalance; and a 6 s session (heartbeat every
-    /// second), so a killed replica's partitions move to the others within ~10 s. A poll
+    /// partitions back at once without a rebalance; and a 6 s session (the smallest Apache Kafka
+    /// accepts by default) with a heartbeat every 500 ms, so a killed replica's partitions move
+    /// to the others within ~10 s: the survivors learn of the rebalance at their next heartbeat
+    /// (tansu even notices the expired session only then). A poll
     /// interval of 10 s bounds how long a rebalance waits for a member that stopped polling.
+    /// `-X group.instance.id=` (empty) turns static membership off: dynamic members, for brokers
+    /// whose static membership does not fail over (tansu, docs/scaling.md).
     func groupDefaults(role: String) -> [String: String] {
         [
             "group.instance.id": "xsell-\(role)-\(instanceId)",
             "session.timeout.ms": "6000",
-            "heartbeat.interval.ms": "1000",
+            "heartbeat.interval.ms": "500",
             "max.poll.interval.ms": "10000",
         ]
     }
@@ -69,12 +76,14 @@ public struct NodeSettings: Sendable {
     /// consumer `group`. Consumers report end-of-partition, so their position (and lag) is known
     /// before the first message. Ingest fetches wait at most 5 ms and the request path 1 ms: the test
     /// brokers answer a waiting fetch only when the wait expires, so this bounds freshness.
+    /// An empty `group.instance.id` (from `-X`) is left out: the member is dynamic.
     func clientConfiguration(defaults: [String: String], group: String? = nil) -> KafkaConfiguration {
         var configuration = KafkaConfiguration(properties: defaults).merging(kafka.properties)
         if let group {
             configuration = KafkaConfiguration(properties: ["enable.partition.eof": "true"])
                 .merging(configuration.properties).merging(["group.id": group])
         }
+        if configuration["group.instance.id"]?.isEmpty == true { configuration["group.instance.id"] = nil }
         return configuration
     }
 
@@ -106,6 +115,12 @@ public final class Node: Sendable {
         var serveConsumer: KafkaConsumer?
         var runner: ProjectionRunner?
         let metrics = settings.metrics
+        // librdkafka's own log lines (`-X debug=cgrp`, say) at the node's log level.
+        func clientLogger(_ client: String) -> Logger {
+            var clientLogger = logger
+            clientLogger[metadataKey: "kafka"] = "\(client)"
+            return clientLogger
+        }
         if settings.roles.contains(.ingest) {
             let log = try EventLogWriter.open(
                 directory: settings.logDirectory,
@@ -116,10 +131,11 @@ public final class Node: Sendable {
             }
             let consumer = try KafkaConsumer(configuration: settings.clientConfiguration(
                 defaults: settings.groupDefaults(role: "ingest").merging(["fetch.wait.max.ms": "5"]) { a, _ in a },
-                group: settings.ingestGroup))
+                group: settings.ingestGroup), logger: clientLogger("ingest"))
             try consumer.subscribe(topics: Ingestor.topics)
             ingestConsumer = consumer
-            let producer = try KafkaProducer(configuration: settings.kafka)
+            let producer = try KafkaProducer(
+                configuration: settings.clientConfiguration(defaults: [:]), logger: clientLogger("ingest-producer"))
             services.append(Ingestor(
                 consumer: consumer, producer: producer, log: log, schema: settings.config.schema,
                 options: settings.ingest, logger: logger, metrics: metrics))
@@ -143,15 +159,17 @@ public final class Node: Sendable {
                 configuration: settings.clientConfiguration(
                     defaults: settings.groupDefaults(role: "serve")
                         .merging(KafkaConfiguration.lowLatencyConsumerProperties) { a, _ in a },
-                    group: settings.serveGroup))
+                    group: settings.serveGroup),
+                logger: clientLogger("serve"))
             try consumer.subscribe(topics: [XSellTopic.requested.rawValue])
             // Asks for watermarks and this replica's ingest commits; never joins a group.
             var progressConfiguration = settings.clientConfiguration(defaults: [:], group: settings.ingestGroup)
             progressConfiguration["group.instance.id"] = nil
-            let ingestProgress = try KafkaConsumer(configuration: progressConfiguration)
+            let ingestProgress = try KafkaConsumer(configuration: progressConfiguration, logger: clientLogger("ingest-progress"))
             serveConsumer = consumer
             let producer = try KafkaProducer(
-                configuration: settings.clientConfiguration(defaults: KafkaConfiguration.lowLatencyProducerProperties))
+                configuration: settings.clientConfiguration(defaults: KafkaConfiguration.lowLatencyProducerProperties),
+                logger: clientLogger("serve-producer"))
             services.append(projection)
             services.append(ScoringWorker(
                 consumer: consumer, ingestProgress: ingestProgress, producer: producer, projection: projection,

@@ -26,6 +26,10 @@ struct ReplicaBench: AsyncParsableCommand {
     @Option(help: "Distinct customers (over 6 partitions).") var customers = 60
     @Option(help: "An independent broker (tansu) to run on instead of the embedded mock cluster; its topics need 6 partitions. Needs librdkafka >= 2.2.")
     var tansu: String?
+    @Option(name: .customLong("replica-property"), help: "A librdkafka property KEY=VALUE passed to every replica with -X, after the bench's own (repeatable), e.g. debug=cgrp.")
+    var replicaProperties: [String] = []
+    @Flag(help: "Keep the replicas' data directories and outputs (r<N>.out) and print where they are; they are always kept when a run fails.")
+    var keep = false
 
     func run() async throws {
         let executable = xsell ?? siblingExecutable("xsell")
@@ -34,7 +38,8 @@ struct ReplicaBench: AsyncParsableCommand {
         var baseline: Double?
         for count in counts {
             let run = try await ReplicaBenchRun.start(
-                replicas: count, executable: executable, config: config, topics: topics, customers: customers, tansu: tansu)
+                replicas: count, executable: executable, config: config, topics: topics, customers: customers, tansu: tansu,
+                properties: replicaProperties)
             do {
                 let load = try await run.closedLoop(concurrency: concurrency, seconds: seconds)
                 let rate = Double(load.latencies.count) / load.elapsed.benchSeconds
@@ -46,10 +51,10 @@ struct ReplicaBench: AsyncParsableCommand {
                     + String(format: "%.1f | %.1f", percentileMilliseconds(load.latencies, 0.5), percentileMilliseconds(load.latencies, 0.99))
                     + " | \(ratio) | " + String(format: "%.1f s", gap.benchSeconds) + (count == 1 ? " (restarted)" : " (failover)") + " |")
             } catch {
-                await run.stop()
+                await run.stop(keepData: true)
                 throw error
             }
-            await run.stop()
+            await run.stop(keepData: keep)
         }
     }
 }
@@ -78,7 +83,8 @@ final class ReplicaBenchRun: Sendable {
     }
 
     static func start(
-        replicas: Int, executable: String, config: String, topics: String, customers: Int, tansu: String?
+        replicas: Int, executable: String, config: String, topics: String, customers: Int, tansu: String?,
+        properties: [String]
     ) async throws -> ReplicaBenchRun {
         let specs = try TopicSpec.loadAll(directory: topics)
         let broker: EmbeddedBroker?
@@ -93,14 +99,18 @@ final class ReplicaBenchRun: Sendable {
             broker = embedded
             bootstrap = embedded.bootstrapServers
         }
-        // Instance ids of their own: on a broker kept between runs, no group remembers them.
+        // Instance ids and a serve group of their own: on a broker kept between runs, no group
+        // remembers them (tansu can keep a departed leader in a group for good: docs/scaling.md).
         let run = String(UUID().uuidString.prefix(8))
         let directory = FileManager.default.temporaryDirectory.path + "/xsell-bench-replicas-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var children: [Int: Process] = [:]
-        for index in 1...replicas {
-            children[index] = try launch(index, run: run, executable: executable, bootstrap: bootstrap, config: config, directory: directory)
+        let launch = { @Sendable (index: Int) throws -> Process in
+            try Self.launch(
+                index, run: run, executable: executable, bootstrap: bootstrap, config: config, directory: directory,
+                properties: properties)
         }
+        for index in 1...replicas { children[index] = try launch(index) }
         let client = try RecommendationClient(kafka: KafkaConfiguration(bootstrapServers: bootstrap))
         try await client.start()
         let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: bootstrap))
@@ -115,23 +125,38 @@ final class ReplicaBenchRun: Sendable {
         try await producer.close()
         let measurement = ReplicaBenchRun(
             broker: broker, directory: directory, children: children, client: client, customerIds: ids,
-            relaunch: { try launch($0, run: run, executable: executable, bootstrap: bootstrap, config: config, directory: directory) })
+            relaunch: launch)
         // Warm-up: one answered request per customer means every replica joined and every
         // request partition is handed over.
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for id in ids { group.addTask { _ = try await measurement.request(id, timeout: .seconds(90)) } }
-            try await group.waitForAll()
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for id in ids {
+                    group.addTask {
+                        do {
+                            _ = try await measurement.request(id, timeout: .seconds(90))
+                        } catch {
+                            throw ValidationError("warm-up with \(replicas) replicas: customer \(id): \(error)")
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        } catch {
+            await measurement.stop(keepData: true)
+            throw error
         }
         return measurement
     }
 
     private static func launch(
-        _ index: Int, run: String, executable: String, bootstrap: String, config: String, directory: String
+        _ index: Int, run: String, executable: String, bootstrap: String, config: String, directory: String,
+        properties: [String]
     ) throws -> Process {
         let arguments = [
             "run", "--bootstrap-servers", bootstrap, "--data-dir", directory + "/r\(index)",
-            "--instance-id", "bench-\(run)-r\(index)", "--config", config, "--metrics-listen", "127.0.0.1:0", "-X", "log_level=3",
-        ]
+            "--instance-id", "bench-\(run)-r\(index)", "--serve-group", "bench-serve-\(run)",
+            "--config", config, "--metrics-listen", "127.0.0.1:0", "-X", "log_level=3",
+        ] + properties.flatMap { ["-X", $0] }
         return try launchChild(executable, arguments, output: directory + "/r\(index).out")
     }
 
@@ -202,8 +227,9 @@ final class ReplicaBenchRun: Sendable {
         return (firstAnswer.times.withLock { $0.values.max() } ?? killed) - killed
     }
 
-    /// Stops the replicas (SIGTERM, then waits), the client and the broker; removes the data.
-    func stop() async {
+    /// Stops the replicas (SIGTERM, then waits), the client and the broker; removes the data
+    /// unless `keepData` (then it prints where the replicas' outputs are).
+    func stop(keepData: Bool = false) async {
         try? await client.close()
         let running = children.withLock { Array($0.values) }.filter(\.isRunning)
         for process in running { process.terminate() }
@@ -211,7 +237,11 @@ final class ReplicaBenchRun: Sendable {
             while process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }  // another process's exit
         }
         broker?.shutdown()
-        try? FileManager.default.removeItem(atPath: directory)
+        if keepData {
+            FileHandle.standardError.write(Data("replica outputs and data kept in \(directory) (r<N>.out)\n".utf8))
+        } else {
+            try? FileManager.default.removeItem(atPath: directory)
+        }
     }
 }
 

@@ -34,9 +34,9 @@ struct Run: AsyncParsableCommand {
             bootstrapServers = broker.bootstrapServers
         }
         Runtime.announce("bootstrap.servers=\(bootstrapServers)")
-        let settings = guards.apply(to: NodeSettings(
+        let settings = try instance.apply(to: guards.apply(to: NodeSettings(
             kafka: try Runtime.kafka(common, bootstrapServers: bootstrapServers), config: config,
-            dataDirectory: common.dataDir, roles: .all, instanceId: try instance.resolvedInstanceId))
+            dataDirectory: common.dataDir, roles: .all, instanceId: try instance.resolvedInstanceId)))
         try await Runtime.serve(settings, node: node, label: "xsell.run")
         embedded?.shutdown()
     }
@@ -81,9 +81,9 @@ extension Runtime {
     static func serveRole(
         _ role: Roles, common: CommonOptions, guards: InputGuardOptions, instance: InstanceOptions, node: NodeOptions
     ) async throws {
-        let settings = guards.apply(to: NodeSettings(
+        let settings = try instance.apply(to: guards.apply(to: NodeSettings(
             kafka: try await reach(common, required: role.topics).0,
-            config: try config(common), dataDirectory: common.dataDir, roles: role, instanceId: try instance.resolvedInstanceId))
+            config: try config(common), dataDirectory: common.dataDir, roles: role, instanceId: try instance.resolvedInstanceId)))
         try await serve(settings, node: node, label: "xsell." + role.names.joined(separator: "+"))
     }
 
@@ -142,7 +142,7 @@ struct NodeOptions: ParsableArguments {
     }
 }
 
-/// `--instance-id` of the long-running roles (docs/scaling.md).
+/// `--instance-id` and `--serve-group` of the long-running roles (docs/scaling.md).
 struct InstanceOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
@@ -154,15 +154,48 @@ struct InstanceOptions: ParsableArguments {
                 """))
     var instanceId: String?
 
-    func validate() throws { _ = try resolvedInstanceId }
+    @Option(
+        help: ArgumentHelp(
+            "The scoring workers' consumer group, shared by the replicas of one deployment (run and serve; default: $XSELL_SERVE_GROUP, else xsell-serve).",
+            discussion: """
+                Deployments that share a Kafka cluster need groups of their own, or Kafka balances \
+                one's requests to the other's replicas.
+                """))
+    var serveGroup: String?
+
+    func validate() throws {
+        _ = try resolvedInstanceId
+        _ = try resolvedServeGroup
+    }
+
+    /// `settings` with the serve group from the flag or the environment (else its default).
+    func apply(to settings: NodeSettings) throws -> NodeSettings {
+        var settings = settings
+        settings.serveGroup = try resolvedServeGroup
+        return settings
+    }
+
+    /// The group from the flag, the environment or `xsell-serve`; an empty or unusable name is a usage error.
+    var resolvedServeGroup: String {
+        get throws {
+            let group = serveGroup ?? ProcessInfo.processInfo.environment["XSELL_SERVE_GROUP"] ?? NodeSettings.defaultServeGroup
+            try Self.check(group, "--serve-group")
+            return group
+        }
+    }
+
+    /// Refuses an id that is empty, too long, or has characters other than letters, digits, '.', '_' and '-'.
+    static func check(_ id: String, _ flag: String) throws {
+        guard !id.isEmpty, id.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) }), id.count <= 200 else {
+            throw ValidationError("\(flag) '\(id)': use 1 to 200 letters, digits, '.', '_' or '-'")
+        }
+    }
 
     /// The id from the flag, the environment or the host name; an empty or unusable id is a usage error.
     var resolvedInstanceId: String {
         get throws {
             let id = instanceId ?? ProcessInfo.processInfo.environment["XSELL_INSTANCE_ID"] ?? NodeSettings.defaultInstanceId
-            guard !id.isEmpty, id.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) }), id.count <= 200 else {
-                throw ValidationError("--instance-id '\(id)': use 1 to 200 letters, digits, '.', '_' or '-'")
-            }
+            try Self.check(id, "--instance-id")
             return id
         }
     }

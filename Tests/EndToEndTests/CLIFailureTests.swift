@@ -119,6 +119,8 @@ import XSellCore
         (["run", "--metrics-listen", "nowhere"], "--metrics-listen nowhere: expected HOST:PORT", "xsell run"),
         (["serve", "--ready-max-lag", "-5"], "--ready-max-lag -5: expected 0 or more", "xsell serve"),
         (["serve", "--request-ttl-seconds", "0"], "--request-ttl-seconds 0: expected 1 or more", "xsell serve"),
+        (["run", "--instance-id", "r 1"], "--instance-id 'r 1': use 1 to 200 letters, digits", "xsell run"),
+        (["serve", "--serve-group", ""], "--serve-group '': use 1 to 200 letters, digits", "xsell serve"),
     ])
     func rangeErrorsNameTheOptionAndTheRange(arguments: [String], message: String, usage: String) async throws {
         let (exit, output) = try await Self.xsell(arguments)

@@ -29,6 +29,23 @@ struct GroupTests {
         try await second.close()
     }
 
+    /// A static member's LeaveGroup is sent only if its revoke is done before close() (KIP-345:
+    /// none on termination); without the polling in leaveGroup() the member id is still set here.
+    @Test("a static member that leaves the group has issued its LeaveGroup before it closes", arguments: BrokerKind.available)
+    func staticMemberLeaves(kind: BrokerKind) async throws {
+        let broker = try TestBroker(kind)
+        let topic = try await broker.createTopic("leave", partitions: 2)
+        let group = groupName()
+        let member = try broker.consumer(group: group, ["group.instance.id": "\(group)-static"])
+        try member.subscribe(topics: [topic])
+        #expect(try await pollUntil([member]) { !member.assignment.isEmpty }.isEmpty)
+        #expect(try member.memberId != nil)
+        try await member.leaveGroup()
+        #expect(try member.memberId == nil, "the leave was not issued before close()")
+        #expect(member.assignment.isEmpty)
+        try await member.close()
+    }
+
     @Test("two members split the partitions", arguments: BrokerKind.available)
     func twoMembersSplit(kind: BrokerKind) async throws {
         let broker = try TestBroker(kind)
