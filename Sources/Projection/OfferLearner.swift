@@ -17,11 +17,14 @@ struct Example: Sendable, Equatable {
 /// The learner of one offer and the committed examples it is a fold of.
 ///
 /// Invariant (when not `stale`): `model` is exactly an empty `UpliftModel` updated with every
-/// stored example in `(at, decisionId)` order, then advanced to the log clock. Examples that
-/// arrive in that order are appended and learned at once. One that sorts before the last one
-/// (late or backfilled), or a revised label or feature vector, marks the learner dirty from its
-/// key; `settle` then restores the latest checkpoint before that key and re-learns only the
-/// examples after it. A checkpoint is the model as it was before the first example of a UTC
+/// stored example in `(at, decisionId)` order, then advanced to the log clock. Committing
+/// only stores: `learn(budget:)` learns in slices (the fold's cost per event does not include
+/// learning, and a live runner bounds how long one slice holds the state), `settle` learns all.
+/// Examples that arrive in key order are learned after those before them. One that sorts before
+/// the last one (late or backfilled), or a revised label or feature vector of an example already
+/// learned, marks the learner dirty from its key; the next slice starts a rebuild from the
+/// latest checkpoint before that key, which serves no estimate until it has caught up (the
+/// current model serves meanwhile). A checkpoint is the model as it was before the first example of a UTC
 /// day: of every day in the last ``denseCheckpointDays``, and of every 7th day before, so a
 /// rebuild re-learns the days from the earliest change on, plus at most 6 days for a change
 /// older than that (a model is large: daily checkpoints of a 90-day lookback held 90 copies).
@@ -32,8 +35,13 @@ struct OfferLearner: Sendable {
         var model: UpliftModel
     }
 
-    /// The uplift model.
+    /// The uplift model (what estimates are served from).
     var model: UpliftModel
+    /// A rebuild in progress (from a checkpoint, after a late change): it has learned
+    /// `examples[..<learned]` and replaces `model` once it has learned them all.
+    private var rebuild: UpliftModel?
+    /// How many leading examples the model being learned (`rebuild`, else `model`) has learned.
+    private var learned = 0
     /// Committed examples inside the lookback (plus one bucket), in `(at, decisionId)` order
     /// (chunked: an append after a snapshot's copy copies one chunk).
     private(set) var examples = ChunkedArray<Example>()
@@ -54,10 +62,14 @@ struct OfferLearner: Sendable {
     init(model: UpliftModel, sortedExamples: [Example]) {
         self.model = model
         self.examples = ChunkedArray(sortedExamples)
+        self.learned = sortedExamples.count
     }
 
-    /// Whether `model` no longer satisfies the invariant.
-    var stale: Bool { dirtyFrom != nil }
+    /// Whether `model` no longer satisfies the invariant (examples not learned yet, or a rebuild due).
+    var stale: Bool { dirtyFrom != nil || rebuild != nil || learned < examples.count }
+
+    /// Stored examples the model has not learned yet (a rebuild's remainder included).
+    var unlearned: Int { dirtyFrom != nil ? examples.count + late.count : examples.count - learned }
 
     /// Every stored example in key order (after `settle`; a stale learner lists late ones last).
     var allExamples: [Example] { Array(examples) + late.values.sorted { $0.key < $1.key } }
@@ -67,12 +79,6 @@ struct OfferLearner: Sendable {
             late[e.decisionId] = e
             markDirty(e.key)
             return
-        }
-        if dirtyFrom == nil {
-            if examples.last.map({ Self.day(of: $0.at) != Self.day(of: e.at) }) ?? true {
-                appendCheckpoint(Checkpoint(key: e.key, model: model))
-            }
-            model.update(x: e.x, treated: e.treated, y: e.y, atMillis: e.at)
         }
         examples.append(e)
     }
@@ -86,7 +92,7 @@ struct OfferLearner: Sendable {
             return e != before
         }
         if let i = index(of: key) {
-            if apply(&examples[i]) { markDirty(key) }
+            if apply(&examples[i]), i < learned { markDirty(key) }
         } else if late[key.decisionId] != nil, apply(&late[key.decisionId]!) {
             markDirty(key)
         }
@@ -95,7 +101,9 @@ struct OfferLearner: Sendable {
     /// Drops examples (and checkpoints) before `millis`: they cannot be in any live generation.
     mutating func prune(olderThan millis: Int64) {
         if let first = examples.first, first.at < millis {
-            examples.removeFirst(examples.partitioningIndex { $0.at >= millis })
+            let dropped = examples.partitioningIndex { $0.at >= millis }
+            examples.removeFirst(dropped)
+            learned = Swift.max(0, learned - dropped)
         }
         if late.values.contains(where: { $0.at < millis }) { late = late.filter { $0.value.at >= millis } }
         if let first = checkpoints.first, first.key.at < millis {
@@ -103,43 +111,73 @@ struct OfferLearner: Sendable {
         }
     }
 
-    /// Restores the invariant if the learner is stale: merges late examples into the ordered
-    /// store, then re-learns from the latest checkpoint at or before the earliest change.
+    /// Restores the invariant: learns everything not learned yet (see `learn(budget:)`).
     mutating func settle(clockMillis: Int64?) {
-        guard let dirty = dirtyFrom else { return }
-        if !late.isEmpty {
-            examples = Self.merge(examples, late.values.sorted { $0.key < $1.key })
-            late = [:]
-        }
-        let kept = checkpoints.partitioningIndex { dirty < $0.key }
-        checkpoints.removeLast(checkpoints.count - kept)
-        var rebuilt: UpliftModel
-        var i = 0
-        if let resume = checkpoints.last {
-            rebuilt = resume.model
-            i = examples.partitioningIndex { !($0.key < resume.key) }
-        } else {
-            rebuilt = UpliftModel(inputDimension: model.inputDimension, parameters: model.parameters, settings: model.settings)
-        }
-        while i < examples.count {
-            let e = examples[i]
-            let newDay = i == 0 || Self.day(of: examples[i - 1].at) != Self.day(of: e.at)
-            if newDay, checkpoints.last.map({ $0.key < e.key }) ?? true {
-                appendCheckpoint(Checkpoint(key: e.key, model: rebuilt))
+        while stale { learn(budget: .max, clockMillis: clockMillis) }
+    }
+
+    /// Learns up to `budget` examples: if a late change made the learner dirty, first merges
+    /// the late examples and starts a rebuild from the latest checkpoint at or before the
+    /// earliest change; then learns the next examples in key order, taking a day's checkpoint
+    /// before each day's first. When every example is learned, a finished rebuild replaces the
+    /// model, and the model is advanced to `clockMillis`.
+    /// - Returns: how many examples were learned.
+    @discardableResult
+    mutating func learn(budget: Int, clockMillis: Int64?) -> Int {
+        if let dirty = dirtyFrom {
+            if !late.isEmpty {
+                examples = Self.merge(examples, late.values.sorted { $0.key < $1.key })
+                late = [:]
             }
-            rebuilt.update(x: e.x, treated: e.treated, y: e.y, atMillis: e.at)
-            i += 1
+            let kept = checkpoints.partitioningIndex { dirty < $0.key }
+            checkpoints.removeLast(checkpoints.count - kept)
+            if let resume = checkpoints.last {
+                rebuild = resume.model
+                learned = examples.partitioningIndex { !($0.key < resume.key) }
+            } else {
+                rebuild = UpliftModel(inputDimension: model.inputDimension, parameters: model.parameters, settings: model.settings)
+                learned = 0
+            }
+            dirtyFrom = nil
         }
-        if let clockMillis { rebuilt.advance(toMillis: clockMillis) }
-        model = rebuilt
-        dirtyFrom = nil
+        let end = learned + Swift.min(budget, examples.count - learned)
+        let start = learned
+        if rebuild != nil {
+            Self.learn(examples, upTo: end, learned: &learned, checkpoints: &checkpoints, into: &rebuild!)
+        } else {
+            Self.learn(examples, upTo: end, learned: &learned, checkpoints: &checkpoints, into: &model)
+        }
+        if learned == examples.count {
+            if let rebuilt = rebuild {
+                model = rebuilt
+                rebuild = nil
+            }
+            if let clockMillis { model.advance(toMillis: clockMillis) }
+        }
+        return learned - start
+    }
+
+    /// Learns `examples[learned..<end]` into `target` (the model or the rebuild).
+    private static func learn(
+        _ examples: ChunkedArray<Example>, upTo end: Int, learned: inout Int, checkpoints: inout [Checkpoint],
+        into target: inout UpliftModel
+    ) {
+        while learned < end {
+            let e = examples[learned]
+            let newDay = learned == 0 || day(of: examples[learned - 1].at) != day(of: e.at)
+            if newDay, checkpoints.last.map({ $0.key < e.key }) ?? true {
+                appendCheckpoint(Checkpoint(key: e.key, model: target), to: &checkpoints)
+            }
+            target.update(x: e.x, treated: e.treated, y: e.y, atMillis: e.at)
+            learned += 1
+        }
     }
 
     /// Appends `checkpoint` (the newest) and drops, of those more than ``denseCheckpointDays``
     /// older, the ones not on a 7th day.
-    private mutating func appendCheckpoint(_ checkpoint: Checkpoint) {
-        let dense = Self.day(of: checkpoint.key.at) - Self.denseCheckpointDays
-        checkpoints.removeAll { Self.day(of: $0.key.at) < dense && Self.day(of: $0.key.at) % 7 != 0 }
+    private static func appendCheckpoint(_ checkpoint: Checkpoint, to checkpoints: inout [Checkpoint]) {
+        let dense = day(of: checkpoint.key.at) - denseCheckpointDays
+        checkpoints.removeAll { day(of: $0.key.at) < dense && day(of: $0.key.at) % 7 != 0 }
         checkpoints.append(checkpoint)
     }
 

@@ -82,15 +82,31 @@ public struct ProjectionState: Sendable {
         return true
     }
 
-    /// Rebuilds the models of learners marked stale by late or revised examples, restoring the
-    /// invariant that each model is the ordered fold of its examples; each re-learns only from
-    /// its latest checkpoint before the earliest change. Idempotent. `apply` never calls it (so
-    /// a backfill costs one rebuild, not one per day): call it after a replay or a batch.
+    /// Learns every stored example the learners have not learned yet, and rebuilds those that
+    /// late or revised examples made stale, each from its latest checkpoint before the earliest
+    /// change; restores the invariant that each model is the ordered fold of its examples.
+    /// Idempotent. `apply` never learns (so a backfill costs one rebuild, not one per day, and
+    /// folding an event costs the same whatever the learners are): call it after a replay, or
+    /// use `learn(budget:)` to learn in slices.
     public mutating func settle() {
         for i in learners.values.indices where learners.values[i].stale {
             learners.values[i].settle(clockMillis: clockMillis)
         }
     }
+
+    /// Learns at most `budget` examples towards `settle()` (a live runner's slice: the state is
+    /// not available to readers while it learns). - Returns: how many were learned.
+    @discardableResult
+    public mutating func learn(budget: Int) -> Int {
+        var left = budget
+        for i in learners.values.indices where left > 0 && learners.values[i].stale {
+            left -= learners.values[i].learn(budget: left, clockMillis: clockMillis)
+        }
+        return budget - left
+    }
+
+    /// Examples committed to the learners and not learned yet (what `settle` has left to do).
+    public var unlearnedExamples: Int { learners.values.reduce(0) { $0 + $1.unlearned } }
 
     // MARK: - Clock and horizon
 

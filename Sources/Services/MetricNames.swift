@@ -16,6 +16,8 @@ public enum MetricName {
     public static let foldLagRecords = "xsell_fold_lag_records"
     /// Gauge: event time between the last record in the log and the last one folded.
     public static let foldLagEventTime = "xsell_fold_lag_event_time_seconds"
+    /// Gauge: examples committed to the learners and not learned yet (learning behind the fold).
+    public static let unlearnedExamples = "xsell_learning_unlearned_examples"
     /// Counter, label `outcome` (``RequestOutcome``): recommendation requests taken.
     public static let requests = "xsell_requests_total"
     /// Histogram: one decision (the decision flow, for one request).

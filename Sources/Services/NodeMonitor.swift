@@ -115,6 +115,7 @@ final class NodeMonitor: Service, Sendable {
             metrics.gauge(MetricName.snapshotAge).record(Double(age.components.seconds))
         }
         metrics.gauge(MetricName.snapshotAgeRecords).record(Int64(status.recordsSinceSnapshot))
+        metrics.gauge(MetricName.unlearnedExamples).record(Int64(status.unlearnedExamples))
         return behind
     }
 

@@ -32,16 +32,18 @@ public final class ProjectionRunner: Service, Sendable {
         var restored = false
     }
 
-    /// When the learners were last settled, and what it cost (see `settleIfDue`).
-    private struct SettleClock {
-        var last = ContinuousClock.now
-        var cost = Duration.zero
-        var foldedSince: UInt64 = 0
+    /// How many examples one learning slice may learn, adapted so that a slice holds the
+    /// state for about ``LearningSlice/target`` (see `learnSlice`).
+    private struct LearningSlice {
+        static let target = Duration.milliseconds(5)
+        var budget = 16
+        /// Examples committed and not learned yet, after the last slice.
+        var unlearned = 0
     }
 
     private let state: Mutex<ProjectionState>
     private let progress = Mutex(Progress())
-    private let settling = Mutex(SettleClock())
+    private let learning = Mutex(LearningSlice())
     private static let batchSize = 4_096
     private let reader: EventLogReader
     private let snapshots: SnapshotStore
@@ -102,6 +104,8 @@ public final class ProjectionRunner: Service, Sendable {
         var lastSnapshot = applied
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             if try await applyNextBatch() == 0 {
+                // Nothing new: learn what is left, a slice at a time (new records come first).
+                if state.withLock({ learnSlice(&$0) }) > 0 { continue }
                 do {
                     try await cancelWhenGracefulShutdown { [reader, applied] in
                         try await reader.waitForMore(from: applied)
@@ -139,15 +143,20 @@ public final class ProjectionRunner: Service, Sendable {
         public var recordsSinceSnapshot: UInt64
         /// Whether the restore at start-up (snapshot, then the log to its end) has finished.
         public var restored: Bool
+        /// Examples committed to the learners and not learned yet: how far learning is behind
+        /// the fold (estimates come from models that have not seen them).
+        public var unlearnedExamples: Int
     }
 
     /// The current ``Status``.
     public var status: Status {
-        progress.withLock { p in
+        let unlearned = learning.withLock { $0.unlearned }
+        return progress.withLock { p in
             Status(
                 applied: p.applied, lastFoldedEventTime: p.lastFoldedEventTime,
                 snapshotAge: p.snapshot.map { ContinuousClock.now - $0.at },
-                recordsSinceSnapshot: p.applied - (p.snapshot?.position ?? 0), restored: p.restored)
+                recordsSinceSnapshot: p.applied - (p.snapshot?.position ?? 0), restored: p.restored,
+                unlearnedExamples: unlearned)
         }
     }
 
@@ -210,11 +219,7 @@ public final class ProjectionRunner: Service, Sendable {
     private func applyNextBatch() async throws -> Int {
         let from = applied
         let records = try await disk.run { [reader] in try reader.read(from: from, limit: Self.batchSize) }
-        guard !records.isEmpty else {
-            // Idle: the best time to settle what the rate limit left stale.
-            state.withLock { settleIfDue(&$0, folded: 0, caughtUp: true, idle: true) }
-            return 0
-        }
+        guard !records.isEmpty else { return 0 }
         // Folds the records before one it cannot decode, then stops on that one.
         var events: [(DomainEvent, UInt64)] = []
         events.reserveCapacity(records.count)
@@ -227,11 +232,10 @@ public final class ProjectionRunner: Service, Sendable {
                 break
             }
         }
-        let caughtUp = records.count < Self.batchSize
         if let (last, position) = events.last {
             state.withLock { state in
                 for (event, position) in events { state.apply(event, position: position) }
-                settleIfDue(&state, folded: UInt64(events.count), caughtUp: caughtUp, idle: false)
+                _ = learnSlice(&state)
             }
             let resumed = progress.withLock { p -> [CheckedContinuation<Void, any Error>] in
                 p.applied = position + 1
@@ -246,23 +250,31 @@ public final class ProjectionRunner: Service, Sendable {
         return records.count
     }
 
-    /// Settles the learners (`ProjectionState.settle`) once the fold has caught up with the log,
-    /// but no more than a tenth of the time (a rebuild after late data at bank scale takes
-    /// seconds), and at least every million records under a continuous stream, so that a
-    /// catch-up or a backfill costs one rebuild rather than one per batch. When the log has
-    /// nothing new (`idle`) it settles at once.
-    private func settleIfDue(_ state: inout ProjectionState, folded: UInt64, caughtUp: Bool, idle: Bool) {
-        settling.withLock { clock in
-            clock.foldedSince += folded
-            guard !state.isSettled else { return }
-            let now = ContinuousClock.now
-            let rested = now - clock.last >= clock.cost * 10
-            guard idle || (caughtUp && rested) || clock.foldedSince >= 1_000_000 else { return }
-            state.settle()
-            clock.last = ContinuousClock.now
-            clock.cost = clock.last - now
-            clock.foldedSince = 0
+    /// Learns one slice of what the learners have not learned yet (`ProjectionState.learn`),
+    /// sized so that it holds the state about ``LearningSlice/target``: the fold and the request
+    /// path never wait for learning longer than that, and learning catches up when events come
+    /// slower than it learns (``Status/unlearnedExamples`` shows how far behind it is).
+    /// - Returns: how many examples it learned.
+    private func learnSlice(_ state: inout ProjectionState) -> Int {
+        let budget = learning.withLock { $0.budget }
+        let started = ContinuousClock.now
+        let learned = state.learn(budget: budget)
+        let took = ContinuousClock.now - started
+        let unlearned = state.unlearnedExamples
+        learning.withLock { slice in
+            slice.unlearned = unlearned
+            guard learned > 0 else { return }
+            let perExample = took / learned
+            let fit = perExample > .zero ? Int(LearningSlice.target / perExample) : 4_096
+            slice.budget = Swift.min(4_096, Swift.max(1, (slice.budget + fit) / 2))
         }
+        return learned
+    }
+
+    /// Learns everything the learners have not learned yet, a slice at a time (a replay-like
+    /// catch-up that must end settled: the benches, tests).
+    public func learnUntilSettled() async {
+        while state.withLock({ learnSlice(&$0) }) > 0 { await Task.yield() }
     }
 
     /// Writes a snapshot of the state now (also done every `snapshotEvery` records and at shutdown).

@@ -27,7 +27,7 @@ struct FoldBench: AsyncParsableCommand {
             guard let order = BankStream.Order(rawValue: String(name)) else { throw ValidationError("unknown order \(name)") }
             return order
         }
-        print("| events | customers | order | read + decode ev/s | replay ev/s | replay / read+decode | ns/event | peak RSS | RSS after | B/customer | digest | longest apply with a snapshot copy held | cold restart | snapshot + tail | snapshot write (size) |")
+        print("| events | customers | order | read + decode ev/s | replay ev/s | replay / read+decode | ns/event | peak RSS | RSS after | B/customer | digest | longest apply with a snapshot copy held | cold restart: state folded (learners settled) | snapshot + tail | snapshot write (size) |")
         print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for size in sizes.split(separator: ",").compactMap({ Int($0) }) {
             for order in chosen {
@@ -43,7 +43,9 @@ struct FoldBench: AsyncParsableCommand {
                 row += String(format: "%.0f MB | %.0f MB | %.0f | ", n("hwm") / 1e6, n("rssAfter") / 1e6, perCustomer)
                 row += "\(r["digest"] ?? "?") | " + String(format: "%.2f ms (median %.1f µs; alone %.1f µs) | ", n("snapshotStall") * 1e3, n("applyMedianCopyHeld") * 1e6, n("applyMedian") * 1e6)
                 if restart {
-                    row += String(format: "%.2f s | %.2f s | %.2f s (%.0f MB) |", n("cold"), n("warm"), n("snapshotWrite"), n("snapshotBytes") / 1e6)
+                    row += String(
+                        format: "%.2f s (settled %.2f s) | %.2f s (settled %.2f s) | %.2f s (%.0f MB) |", n("cold"), n("coldSettled"),
+                        n("warm"), n("warmSettled"), n("snapshotWrite"), n("snapshotBytes") / 1e6)
                 } else {
                     row += "— | — | — |"
                 }
@@ -168,6 +170,8 @@ struct FoldRun: AsyncParsableCommand {
             let t = clock.now
             try await runner.restore()
             report(key, (clock.now - t).benchSeconds)
+            await runner.learnUntilSettled()
+            report(key + "Settled", (clock.now - t).benchSeconds)
         }
     }
 

@@ -10,7 +10,10 @@ struct LearningFoldTests {
 
     @Test("the planted effect: persuadable for young customers, sleeping dog for the others")
     func plantedEffect() throws {
-        let state = SyntheticLog.fold(Self.inOrder)
+        var state = SyntheticLog.fold(Self.inOrder)
+        #expect(!state.isSettled && state.unlearnedExamples > 0, "folding stores examples; learning is `settle`'s")
+        state.settle()
+        #expect(state.isSettled && state.unlearnedExamples == 0)
         let view = state.view(customerId: "c0")
         #expect(view.customer != nil)
         let young = try #require(view.estimate(offerId: "card", features: ["young": .boolean(true), "tier": .string("silver")]))
@@ -83,10 +86,33 @@ struct LearningFoldTests {
         #expect(settled.isSettled && settled.stateDigest == a.stateDigest)
     }
 
+    @Test("learning in slices between folded events, backfilled, serves the models one settle gives")
+    func slicedLearning() throws {
+        let newer = Self.inOrder.filter { $0.day >= 25 }, history = Self.inOrder.filter { $0.day < 25 }
+        var sliced = ProjectionState(config: SyntheticLog.config)
+        for (i, timed) in (newer + history).enumerated() {
+            sliced.apply(timed.event, position: UInt64(i))
+            if i % 40 == 0 { sliced.learn(budget: 7) }  // rebuilds start, get interrupted, restart
+        }
+        var slices = 0
+        while sliced.learn(budget: 7) > 0 { slices += 1 }
+        #expect(slices > 10 && sliced.isSettled)
+        var once = SyntheticLog.fold(Self.inOrder)
+        once.settle()
+        #expect(sliced.stateDigest == once.stateDigest)
+        #expect(sliced.upliftReport() == once.upliftReport())
+        for features: [String: AttributeValue] in [["young": .boolean(true)], ["young": .boolean(false), "tier": .string("gold")]] {
+            let a = try #require(sliced.view(customerId: "c0").estimate(offerId: "card", features: features))
+            let b = try #require(once.view(customerId: "c0").estimate(offerId: "card", features: features))
+            #expect(a.uplift.tau == b.uplift.tau && a.uplift.muTreated == b.uplift.muTreated && a.propensity.value == b.propensity.value)
+        }
+    }
+
     @Test("the X-learner finds the same segments")
     func xLearner() throws {
         let config = Fixture.config(method: .xLearner)
-        let state = Fixture.fold(Self.inOrder.map(\.event), config: config)
+        var state = Fixture.fold(Self.inOrder.map(\.event), config: config)
+        state.settle()
         let rows = try #require(state.upliftReport(offerId: "card", features: [["young": .boolean(true)], ["young": .boolean(false)]]).first).rows
         #expect(rows[0].tau > 0.05)
         #expect(rows[1].tau < -0.05)
