@@ -66,10 +66,12 @@ struct OfferLearner: Sendable {
     }
 
     /// Whether `model` no longer satisfies the invariant (examples not learned yet, or a rebuild due).
-    var stale: Bool { dirtyFrom != nil || rebuild != nil || learned < examples.count }
+    var stale: Bool { dirtyFrom != nil || rebuild != nil || learned < examples.count || !late.isEmpty }
 
     /// Stored examples the model has not learned yet (a rebuild's remainder included).
-    var unlearned: Int { dirtyFrom != nil ? examples.count + late.count : examples.count - learned }
+    var unlearned: Int {
+        rebuild == nil && dirtyFrom != nil ? examples.count + late.count : examples.count - learned + late.count
+    }
 
     /// Every stored example in key order (after `settle`; a stale learner lists late ones last).
     var allExamples: [Example] { Array(examples) + late.values.sorted { $0.key < $1.key } }
@@ -116,15 +118,21 @@ struct OfferLearner: Sendable {
         while stale { learn(budget: .max, clockMillis: clockMillis) }
     }
 
-    /// Learns up to `budget` examples: if a late change made the learner dirty, first merges
-    /// the late examples and starts a rebuild from the latest checkpoint at or before the
-    /// earliest change; then learns the next examples in key order, taking a day's checkpoint
-    /// before each day's first. When every example is learned, a finished rebuild replaces the
-    /// model, and the model is advanced to `clockMillis`.
+    /// Learns up to `budget` examples: if a late change made the learner dirty and no rebuild
+    /// is running, first merges the late examples and starts a rebuild from the latest
+    /// checkpoint at or before the earliest change; then learns the next examples in key order,
+    /// taking a day's checkpoint before each day's first. When every example is learned, a
+    /// finished rebuild replaces the model, and the model is advanced to `clockMillis`.
+    ///
+    /// A late change while a rebuild runs waits for it (late examples stay aside, the change's
+    /// key is kept): restarting would let a steady trickle of late events (late conversions,
+    /// a backfill) keep the served model from ever being replaced. So the served model is
+    /// replaced once per rebuild, each rebuild as fresh as the data when it started, and the
+    /// next one takes what arrived meanwhile.
     /// - Returns: how many examples were learned.
     @discardableResult
     mutating func learn(budget: Int, clockMillis: Int64?) -> Int {
-        if let dirty = dirtyFrom {
+        if rebuild == nil, let dirty = dirtyFrom {
             if !late.isEmpty {
                 examples = Self.merge(examples, late.values.sorted { $0.key < $1.key })
                 late = [:]

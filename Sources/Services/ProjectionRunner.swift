@@ -235,7 +235,6 @@ public final class ProjectionRunner: Service, Sendable {
         if let (last, position) = events.last {
             state.withLock { state in
                 for (event, position) in events { state.apply(event, position: position) }
-                _ = learnSlice(&state)
             }
             let resumed = progress.withLock { p -> [CheckedContinuation<Void, any Error>] in
                 p.applied = position + 1
@@ -252,8 +251,10 @@ public final class ProjectionRunner: Service, Sendable {
 
     /// Learns one slice of what the learners have not learned yet (`ProjectionState.learn`),
     /// sized so that it holds the state about ``LearningSlice/target``: the fold and the request
-    /// path never wait for learning longer than that, and learning catches up when events come
-    /// slower than it learns (``Status/unlearnedExamples`` shows how far behind it is).
+    /// path never wait for learning longer than that. The runner learns only when it has
+    /// nothing to fold (the fold comes first: features and holdings must be current), so
+    /// learning takes the time the fold leaves (``Status/unlearnedExamples`` shows how far
+    /// behind it is).
     /// - Returns: how many examples it learned.
     private func learnSlice(_ state: inout ProjectionState) -> Int {
         let budget = learning.withLock { $0.budget }
