@@ -72,17 +72,6 @@ struct ChunkedArray<Element: Sendable>: Sendable, RandomAccessCollection, Mutabl
             head = 0
         }
     }
-
-    /// The first index whose element satisfies `belongs`, for a predicate that is false then
-    /// true along the array (binary search).
-    func partitioningIndex(where belongs: (Element) -> Bool) -> Int {
-        var lo = 0, hi = count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if belongs(self[mid]) { hi = mid } else { lo = mid + 1 }
-        }
-        return lo
-    }
 }
 
 extension ChunkedArray: Equatable where Element: Equatable {

@@ -231,11 +231,11 @@ extension Example {
     var key: Key { Key(at: at, decisionId: decisionId) }
 }
 
-extension Array {
+extension RandomAccessCollection where Index == Int {
     /// The first index whose element satisfies `belongs`, for a predicate that is false then
-    /// true along the array (binary search).
+    /// true along the collection (binary search).
     func partitioningIndex(where belongs: (Element) -> Bool) -> Int {
-        var lo = 0, hi = count
+        var lo = startIndex, hi = endIndex
         while lo < hi {
             let mid = (lo + hi) / 2
             if belongs(self[mid]) { hi = mid } else { lo = mid + 1 }

@@ -101,7 +101,8 @@ final class NodeMonitor: Service, Sendable {
             guard end > status.applied, let last = try reader.read(from: end - 1, limit: 1).first else {
                 return (end, nil)
             }
-            return (end, try DomainEvent(binary: last.payload).occurredAt)
+            // A record that does not decode is the projection's to report (it stops on it).
+            return (end, try? DomainEvent(binary: last.payload).occurredAt)
         }
         let behind = end > status.applied ? end - status.applied : 0
         metrics.gauge(MetricName.foldLagRecords).record(Int64(behind))

@@ -52,11 +52,7 @@ struct RoundTripBench: AsyncParsableCommand {
         settings.ingestGroup = "bench-ingest-\(run)"
         settings.serveGroup = "bench-serve-\(run)"
         defer { try? FileManager.default.removeItem(atPath: settings.dataDirectory) }
-        var logger = Logger(label: "xsell.bench") { StreamLogHandler.standardError(label: $0) }
-        logger.logLevel = .warning
-        let node = try Node(settings: settings, logger: logger)
-        try await node.start()
-        let nodeTask = Task { try await node.run() }
+        let (node, nodeTask) = try await startBenchNode(settings)
         let echo = try EchoService(kafka: kafka, requests: echoRequests, replies: echoReplies)
         let echoTask = Task { try await echo.run() }
         let client = try RecommendationClient(kafka: kafka)
@@ -107,13 +103,26 @@ struct RoundTripBench: AsyncParsableCommand {
                 + "\(fixed(e.percentile(0.5), 2)) | \(fixed(e.percentile(0.99), 2)) | "
                 + "\(fixed(x.percentile(0.99) / e.percentile(0.99), 2)) | \(x.failures)/\(e.failures) |")
         }
-        try await client.close()
-        await echoClient.close()
-        nodeTask.cancel()
-        echoTask.cancel()
-        _ = await nodeTask.result
-        _ = await echoTask.result
+        try await stopNodeAndEcho(client: client, echoClient: echoClient, tasks: [nodeTask, echoTask])
     }
+}
+
+/// Starts a node for a bench (warnings and errors to stderr) and runs it in a task.
+func startBenchNode(_ settings: NodeSettings) async throws -> (Node, Task<Void, any Error>) {
+    var logger = Logger(label: "xsell.bench") { StreamLogHandler.standardError(label: $0) }
+    logger.logLevel = .warning
+    let node = try Node(settings: settings, logger: logger)
+    try await node.start()
+    return (node, Task { try await node.run() })
+}
+
+/// Closes the clients of a node-and-echo bench, then cancels the node's and the echo's tasks and
+/// waits for them to end.
+func stopNodeAndEcho(client: RecommendationClient, echoClient: EchoClient, tasks: [Task<Void, any Error>]) async throws {
+    try await client.close()
+    await echoClient.close()
+    for task in tasks { task.cancel() }
+    for task in tasks { _ = await task.result }
 }
 
 func requireBench<T>(_ value: T?, _ what: String = "value") throws -> T {

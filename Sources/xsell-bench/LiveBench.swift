@@ -50,11 +50,7 @@ struct LiveBench: AsyncParsableCommand {
         // dead-letter it as future-dated (`maxClockSkew`, 1 day by default).
         settings.ingest.maxClockSkew = .seconds(100 * 86_400)
         defer { try? FileManager.default.removeItem(atPath: settings.dataDirectory) }
-        var logger = Logger(label: "xsell.bench") { StreamLogHandler.standardError(label: $0) }
-        logger.logLevel = .warning
-        let node = try Node(settings: settings, logger: logger)
-        try await node.start()
-        let nodeTask = Task { try await node.run() }
+        let (node, nodeTask) = try await startBenchNode(settings)
         let projection = try requireBench(node.projection, "projection")
         let client = try RecommendationClient(kafka: kafka)
         try await client.start()
@@ -115,12 +111,7 @@ struct LiveBench: AsyncParsableCommand {
             + "\(fixed(percentileMilliseconds(lags, 1), 1)) ms | \(fixed(caughtUp, 1)) s / \(fixed(settled, 1)) s (events for \(fixed(publishSeconds, 1)) s) | "
             + "\(fixed(x.percentile(0.5), 1)) / \(fixed(x.percentile(0.99), 1)) ms | \(fixed(e.percentile(0.5), 1)) / \(fixed(e.percentile(0.99), 1)) ms | "
             + "\(fixed(x.percentile(0.99) / e.percentile(0.99), 2)) | \(x.failures)/\(e.failures) |")
-        try await client.close()
-        await echoClient.close()
-        nodeTask.cancel()
-        echoTask.cancel()
-        _ = await nodeTask.result
-        _ = await echoTask.result
+        try await stopNodeAndEcho(client: client, echoClient: echoClient, tasks: [nodeTask, echoTask])
     }
 
     /// Publishes `messages` at `rate` per second (in 10 ms slots) and waits for every delivery.

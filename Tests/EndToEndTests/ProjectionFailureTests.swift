@@ -9,7 +9,7 @@ import XSellTestSupport
 
 /// Issue 10 item 3: a projection that cannot go on fails whoever waits for it, and the node
 /// stops with the error instead of hanging; a cancelled wait returns at once.
-@Suite("a failing projection", .timeLimit(.minutes(2)))
+@Suite("a failing projection", .timeLimit(.minutes(3)))
 struct ProjectionFailureTests {
     static let garbage: [UInt8] = [0xff, 0x13, 0x37, 0x00, 0x42]
 
