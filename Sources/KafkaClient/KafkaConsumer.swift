@@ -26,8 +26,13 @@ public final class KafkaConsumer: Sendable {
     private let state = Mutex(State())
     private let rebalanceContinuation: AsyncStream<RebalanceEvent>.Continuation
 
-    /// Assignment changes as they happen (inside ``poll(maxMessages:timeout:)``); finishes on ``close()``.
+    /// Assignment changes as they happen (inside ``poll(maxMessages:timeout:)``); finishes on
+    /// ``close()``. Bounded: a consumer nobody reads this from keeps only the latest
+    /// ``rebalanceEventBuffer`` (a long-running node sees rebalances for its whole life).
     public let rebalanceEvents: AsyncStream<RebalanceEvent>
+
+    /// How many unread rebalance events ``rebalanceEvents`` keeps.
+    public static let rebalanceEventBuffer = 64
 
     /// Creates a consumer from `configuration` layered over ``KafkaConfiguration/consumerDefaults``.
     ///
@@ -43,7 +48,7 @@ public final class KafkaConsumer: Sendable {
         )
         rd_kafka_poll_set_consumer(handle.pointer)  // errors and rebalances are served by consumer_poll
         self.logger = logger
-        (rebalanceEvents, rebalanceContinuation) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
+        (rebalanceEvents, rebalanceContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(Self.rebalanceEventBuffer))
     }
 
     deinit {
