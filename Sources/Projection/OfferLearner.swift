@@ -24,8 +24,8 @@ struct Example: Sendable, Equatable {
 /// the last one (late or backfilled), or a revised label or feature vector of an example already
 /// learned, marks the learner dirty from its key; the next slice starts a rebuild from the
 /// latest checkpoint before that key, which serves no estimate until it has caught up (the
-/// current model serves meanwhile). A checkpoint is the model as it was before the first example of a UTC
-/// day: of every day in the last ``denseCheckpointDays``, and of every 7th day before, so a
+/// current model serves meanwhile). A checkpoint is the model as it was before the first
+/// example of a UTC day: of every day in the last ``denseCheckpointDays``, and of every 7th day before, so a
 /// rebuild re-learns the days from the earliest change on, plus at most 6 days for a change
 /// older than that (a model is large: daily checkpoints of a 90-day lookback held 90 copies).
 struct OfferLearner: Sendable {
@@ -45,9 +45,11 @@ struct OfferLearner: Sendable {
     /// Committed examples inside the lookback (plus one bucket), in `(at, decisionId)` order
     /// (chunked: an append after a snapshot's copy copies one chunk).
     private(set) var examples = ChunkedArray<Example>()
-    /// Examples committed out of order since the last `settle`, by decision id (merged by `settle`).
+    /// Examples committed out of order since the last rebuild started, by decision id (merged
+    /// into `examples` when the next one starts).
     private var late: [String: Example] = [:]
-    /// The smallest key whose example the model has not learned as the invariant requires.
+    /// The smallest key a late change touched since the last rebuild started: the next rebuild
+    /// starts from the latest checkpoint at or before it.
     private var dirtyFrom: Example.Key?
     /// Checkpoints in ascending key order (not part of the state's meaning: never serialised).
     private var checkpoints: [Checkpoint] = []

@@ -272,8 +272,8 @@ public final class ProjectionRunner: Service, Sendable {
         return learned
     }
 
-    /// Learns everything the learners have not learned yet, a slice at a time (a replay-like
-    /// catch-up that must end settled: the benches, tests).
+    /// Learns everything the learners have not learned yet, a slice at a time (for a caller
+    /// that must measure or read settled learners right after `restore()`: the fold bench).
     public func learnUntilSettled() async {
         while state.withLock({ learnSlice(&$0) }) > 0 { await Task.yield() }
     }
