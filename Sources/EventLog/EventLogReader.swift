@@ -161,6 +161,7 @@ public final class EventLogReader: Sendable {
         var (byte, next, hinted) = start(&state, segment: state.segments[segment], for: position)
         var remaining = count
         let hintPosition = next
+        var recheck: (byteOffset: Int64, fileLength: Int64)?
         while true {
             let base = state.segments[segment]
             let path = SegmentFiles.logPath(directory, base)
@@ -181,10 +182,22 @@ public final class EventLogReader: Sendable {
             if segment == state.segments.count - 1 {
                 state.segments = try SegmentFiles.list(directory)
                 guard segment == state.segments.count - 1 else { continue }  // rolled: finish this one
-                if stop.end != .endOfFile, let later = try Recovery.validFrame(after: stop, fd: scanner.fd, path: path) {
-                    throw EventLogError.corruption(
-                        rule: .corruptionBeforeTail, file: path, byteOffset: stop.byteOffset,
-                        detail: "\(stop.end.reason); a valid record (position \(later.position)) follows at byte \(later.byte)")
+                if stop.end != .endOfFile {
+                    // A writer may have been mid-append when the frame was read: note the file's
+                    // length, then read the frame again. Appends become visible as a growing
+                    // prefix, so if it is still bad, anything valid after it within that length
+                    // was there before the second read: damage, not a record being written.
+                    if recheck?.byteOffset != stop.byteOffset {
+                        recheck = (stop.byteOffset, try Posix.fileSize(scanner.fd, path: path))
+                        continue
+                    }
+                    if let later = try Recovery.validFrame(
+                        after: stop, fd: scanner.fd, path: path, before: recheck?.fileLength)
+                    {
+                        throw EventLogError.corruption(
+                            rule: .corruptionBeforeTail, file: path, byteOffset: stop.byteOffset,
+                            detail: "\(stop.end.reason); a valid record (position \(later.position)) follows at byte \(later.byte)")
+                    }
                 }
                 break  // the end for now (a torn or unfinished record is not read)
             }

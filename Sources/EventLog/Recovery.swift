@@ -198,12 +198,13 @@ enum Recovery {
         }
     }
 
-    /// A valid frame anywhere after the bad one at `stop`: its presence means the damage is not
-    /// a torn tail. Candidates must carry a later position, so the search is cheap.
-    static func validFrame(after stop: SegmentScanner.Stop, fd: Int32, path: String) throws
+    /// A valid frame anywhere after the bad one at `stop` and before byte `end` (default: the
+    /// file's length now): its presence means the damage is not a torn tail. Candidates must
+    /// carry a later position, so the search is cheap.
+    static func validFrame(after stop: SegmentScanner.Stop, fd: Int32, path: String, before end: Int64? = nil) throws
         -> (byte: Int64, position: UInt64)?
     {
-        let size = try Posix.fileSize(fd, path: path)
+        let size = try end ?? Posix.fileSize(fd, path: path)
         let count = Int(size - stop.byteOffset)
         guard count > RecordFrame.minimumFrameSize else { return nil }
         var bytes = [UInt8](repeating: 0, count: count)

@@ -71,6 +71,35 @@ import Testing
         }
     }
 
+    /// A standalone reader racing a writer's appends sees only whole records and never takes a
+    /// record still being written for damage (it once read a frame mid-append, then looked for
+    /// valid frames after it in the file as it was a moment later, found the rest of the batch,
+    /// and called the log corrupt).
+    @Test func readerRacingTheWriterNeverReportsCorruption() async throws {
+        try await withTemporaryDirectory { dir in
+            let writer = try EventLogWriter.open(directory: dir.path)
+            let reader = EventLogReader(directory: dir.path)
+            let total = 6_000
+            let appender = Thread {
+                for start in stride(from: 0, to: total, by: 20) {
+                    try? writer.append(sampleRecords(start..<(start + 20), payloadSize: 3_000))
+                }
+            }
+            appender.start()
+            var seen = 0
+            while seen < total {
+                let next = try reader.read(from: UInt64(seen), limit: 64)
+                for record in next {
+                    #expect(record.input == sampleRecord(Int(record.position), payloadSize: 3_000))
+                }
+                seen += next.count
+                if next.isEmpty { await Task.yield() }
+            }
+            #expect(seen == total)
+            try writer.close()
+        }
+    }
+
     /// A standalone reader does not return a record whose bytes are only partly written.
     @Test func partialRecordAtTheEndIsNotRead() throws {
         try withTemporaryDirectory { dir in
