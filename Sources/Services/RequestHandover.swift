@@ -20,6 +20,11 @@ import XSellCore
 /// Meanwhile the partition is paused and the messages already fetched are held in order; once
 /// ready they are released ahead of anything fetched later. A partition that is revoked drops
 /// its held messages (their offsets were not stored: the next owner reads them again).
+///
+/// Only `admit` (the worker's poll loop) pauses and resumes partitions: a handover that
+/// finishes marks its partition for resuming, and the next `admit` resumes it. So a pause can
+/// never land after the resume of the same partition and leave a ready partition paused for
+/// good (it did, once, when a handover finished between `admit`'s lock and its pause call).
 final class RequestHandover: Sendable {
     private enum Phase {
         case waiting(generation: Int, held: [KafkaMessage], task: Task<Void, Never>)
@@ -29,6 +34,9 @@ final class RequestHandover: Sendable {
     private struct State {
         var phases: [Int32: Phase] = [:]
         var released: [KafkaMessage] = []
+        /// Ready partitions that `admit` has paused and must resume.
+        var toResume: Set<Int32> = []
+        var paused: Set<Int32> = []
         var generation = 0
     }
 
@@ -54,6 +62,7 @@ final class RequestHandover: Sendable {
     func admit(_ polled: [KafkaMessage]) -> [KafkaMessage] {
         let assigned = Set(consumer.assignment.filter { $0.topic == XSellTopic.requested.rawValue }.map(\.partition))
         var toPause: Set<Int32> = []
+        var toResume: Set<Int32> = []
         var revoked: [Int32] = []
         var added: [Int32] = []
         let admitted = state.withLock { state -> [KafkaMessage] in
@@ -62,6 +71,10 @@ final class RequestHandover: Sendable {
                 state.phases[partition] = nil
                 revoked.append(partition)
             }
+            state.paused.formIntersection(assigned)  // a new assignment starts unpaused
+            toResume = state.toResume.intersection(state.paused)
+            state.toResume = []
+            state.paused.subtract(toResume)
             for partition in assigned where state.phases[partition] == nil {
                 added.append(partition)
                 state.generation += 1
@@ -78,7 +91,7 @@ final class RequestHandover: Sendable {
                 case .waiting(let generation, var held, let task):
                     held.append(message)
                     state.phases[message.partition] = .waiting(generation: generation, held: held, task: task)
-                    toPause.insert(message.partition)
+                    if state.paused.insert(message.partition).inserted { toPause.insert(message.partition) }
                 case nil:
                     break  // no longer assigned: the next owner reads it again
                 }
@@ -89,6 +102,7 @@ final class RequestHandover: Sendable {
             logger.info("request partitions: \(assigned.sorted()) (revoked \(revoked.sorted()), assigned \(added.sorted()))")
         }
         if !toPause.isEmpty { pauseOrResume(toPause, pause: true) }
+        if !toResume.isEmpty { pauseOrResume(toResume, pause: false) }
         return admitted
     }
 
@@ -101,7 +115,7 @@ final class RequestHandover: Sendable {
     }
 
     /// Waits for the conditions of the type's documentation, retrying Kafka errors, then
-    /// marks the partition ready and resumes it.
+    /// marks the partition ready (the next `admit` resumes it).
     private func handOver(_ partition: Int32, generation: Int) async {
         let decisions = TopicPartition(topic: XSellTopic.decision.rawValue, partition: partition)
         let clock = ContinuousClock()
@@ -134,10 +148,10 @@ final class RequestHandover: Sendable {
             guard case .waiting(generation, let held, _)? = state.phases[partition] else { return false }
             state.phases[partition] = .ready
             state.released.append(contentsOf: held)
+            state.toResume.insert(partition)
             return true
         }
         guard ready else { return }
-        pauseOrResume([partition], pause: false)
         logger.info("request partition \(partition) handed over in \(clock.now - started)")
     }
 
