@@ -1,5 +1,6 @@
 import EventLog
 import Foundation
+import Synchronization
 import Testing
 
 @Suite struct TailFollowTests {
@@ -80,14 +81,19 @@ import Testing
             let writer = try EventLogWriter.open(directory: dir.path)
             let reader = EventLogReader(directory: dir.path)
             let total = 6_000
+            let failure = Mutex<String?>(nil)
             let appender = Thread {
-                for start in stride(from: 0, to: total, by: 20) {
-                    try? writer.append(sampleRecords(start..<(start + 20), payloadSize: 3_000))
+                do {
+                    for start in stride(from: 0, to: total, by: 20) {
+                        try writer.append(sampleRecords(start..<(start + 20), payloadSize: 3_000))
+                    }
+                } catch {
+                    failure.withLock { $0 = "\(error)" }
                 }
             }
             appender.start()
             var seen = 0
-            while seen < total {
+            while seen < total, failure.withLock({ $0 }) == nil {
                 let next = try reader.read(from: UInt64(seen), limit: 64)
                 for record in next {
                     #expect(record.input == sampleRecord(Int(record.position), payloadSize: 3_000))
@@ -95,6 +101,7 @@ import Testing
                 seen += next.count
                 if next.isEmpty { await Task.yield() }
             }
+            #expect(failure.withLock { $0 } == nil)
             #expect(seen == total)
             try writer.close()
         }
