@@ -34,9 +34,9 @@ final class RequestHandover: Sendable {
     private struct State {
         var phases: [Int32: Phase] = [:]
         var released: [KafkaMessage] = []
-        /// Ready partitions that `admit` has paused and must resume.
+        /// Partitions whose handover finished since the last `admit`: it resumes them (always:
+        /// librdkafka may keep a partition paused across a revoke and a new assignment).
         var toResume: Set<Int32> = []
-        var paused: Set<Int32> = []
         var generation = 0
     }
 
@@ -71,10 +71,8 @@ final class RequestHandover: Sendable {
                 state.phases[partition] = nil
                 revoked.append(partition)
             }
-            state.paused.formIntersection(assigned)  // a new assignment starts unpaused
-            toResume = state.toResume.intersection(state.paused)
+            toResume = state.toResume.filter { if case .ready? = state.phases[$0] { true } else { false } }
             state.toResume = []
-            state.paused.subtract(toResume)
             for partition in assigned where state.phases[partition] == nil {
                 added.append(partition)
                 state.generation += 1
@@ -91,7 +89,7 @@ final class RequestHandover: Sendable {
                 case .waiting(let generation, var held, let task):
                     held.append(message)
                     state.phases[message.partition] = .waiting(generation: generation, held: held, task: task)
-                    if state.paused.insert(message.partition).inserted { toPause.insert(message.partition) }
+                    toPause.insert(message.partition)
                 case nil:
                     break  // no longer assigned: the next owner reads it again
                 }
