@@ -36,9 +36,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "EventLog", swiftSettings: swiftSettings),
+        .target(name: "XSellCore", swiftSettings: swiftSettings),
         .target(
-            name: "XSellCore",
-            dependencies: [.product(name: "Yams", package: "Yams")],
+            name: "ConfigLoading",
+            dependencies: ["XSellCore", "EventLog", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
         .target(name: "Learning", dependencies: ["XSellCore"], swiftSettings: swiftSettings),
@@ -49,9 +50,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
-            name: "Services",
+            name: "Runtime",
             dependencies: [
-                "XSellCore", "Learning", "Projection", "DecisionFlow", "EventLog", "KafkaClient", "BlockingThreads",
+                "XSellCore", "ConfigLoading", "Learning", "Projection", "DecisionFlow", "EventLog", "KafkaClient", "BlockingThreads",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -60,9 +61,24 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Analytics",
+            dependencies: ["XSellCore", "ConfigLoading", "Learning", "Projection", "DecisionFlow", "EventLog"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "XSellClient",
+            dependencies: ["XSellCore", "KafkaClient"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Simulation",
+            dependencies: ["XSellCore", "Learning", "Projection", "DecisionFlow", "Analytics", "XSellClient", "KafkaClient"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "OperationsEndpoint",
             dependencies: [
-                "Services",
+                "Runtime",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -75,7 +91,8 @@ let package = Package(
         .executableTarget(
             name: "xsell",
             dependencies: [
-                "Services", "OperationsEndpoint", "XSellCore", "Learning", "Projection", "DecisionFlow", "EventLog", "KafkaClient",
+                "Runtime", "Analytics", "Simulation", "XSellClient", "ConfigLoading", "OperationsEndpoint",
+                "XSellCore", "Learning", "Projection", "DecisionFlow", "EventLog", "KafkaClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
@@ -86,8 +103,8 @@ let package = Package(
         .executableTarget(
             name: "xsell-bench",
             dependencies: [
-                "Services", "XSellCore", "Learning", "Projection", "DecisionFlow", "EventLog", "KafkaClient",
-                "XSellTestSupport",
+                "Runtime", "Analytics", "Simulation", "XSellClient", "ConfigLoading",
+                "XSellCore", "Learning", "Projection", "DecisionFlow", "EventLog", "KafkaClient", "XSellTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -103,6 +120,7 @@ let package = Package(
         .testTarget(name: "KafkaClientTests", dependencies: ["KafkaClient", "XSellTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog"], swiftSettings: swiftSettings),
         .testTarget(name: "XSellCoreTests", dependencies: ["XSellCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "ConfigLoadingTests", dependencies: ["ConfigLoading", "XSellCore"], swiftSettings: swiftSettings),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "XSellCore", "XSellTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ProjectionTests",
@@ -111,13 +129,14 @@ let package = Package(
         ),
         .testTarget(
             name: "DecisionFlowTests",
-            dependencies: ["DecisionFlow", "Projection", "Learning", "XSellCore", "XSellTestSupport"],
+            dependencies: ["DecisionFlow", "Projection", "Learning", "XSellCore", "ConfigLoading", "XSellTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "Services", "KafkaClient", "EventLog", "XSellCore", "DecisionFlow", "Projection", "Learning",
+                "Runtime", "Analytics", "Simulation", "XSellClient", "ConfigLoading",
+                "KafkaClient", "EventLog", "XSellCore", "DecisionFlow", "Projection", "Learning",
                 "XSellTestSupport",
             ],
             swiftSettings: swiftSettings

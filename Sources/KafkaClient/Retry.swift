@@ -1,3 +1,5 @@
+import Logging
+
 /// Exponential backoff between attempts of a retriable Kafka operation.
 public struct Backoff: Sendable, Hashable {
     /// The wait before the second attempt.
@@ -49,5 +51,20 @@ extension KafkaProducer {
         _ message: OutgoingMessage, backoff: Backoff = Backoff(), onRetry: (KafkaError, _ attempt: Int) -> Void = { _, _ in }
     ) async throws -> DeliveryReport {
         try await backoff.retrying({ try await send(message) }, onRetry: onRetry)
+    }
+
+    /// Sends every message and returns once all are acknowledged, retrying retriable failures
+    /// with `backoff` (a broker outage); throws the first failure that is not retriable.
+    public func sendAll(_ messages: [OutgoingMessage], backoff: Backoff = Backoff(), logger: Logger? = nil) async throws {
+        try await withThrowingTaskGroup(of: DeliveryReport.self) { group in
+            for message in messages {
+                group.addTask {
+                    try await self.sendRetrying(message, backoff: backoff) { error, attempt in
+                        if attempt == 1 { logger?.warning("send to \(message.topic) failed, retrying: \(error)") }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
     }
 }

@@ -2,8 +2,8 @@ import Hummingbird
 import Logging
 import NIOCore
 import Prometheus
+import Runtime
 import ServiceLifecycle
-import Services
 
 /// Where the operations endpoint listens: `HOST:PORT` (port 0 picks a free one), or `off`.
 public struct OperationsAddress: Sendable, Equatable, CustomStringConvertible {

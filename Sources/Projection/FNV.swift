@@ -12,6 +12,12 @@ public struct FNV1a64: Sendable, Equatable {
     /// A hasher over no bytes yet.
     public init() {}
 
+    /// `value` as 16 lower-case hex digits (how `xsell replay` and the node print a state digest).
+    public static func hex(_ value: UInt64) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+
     /// Mixes in `bytes`.
     public mutating func combine(bytes: some Sequence<UInt8>) {
         var h = value

@@ -1,7 +1,9 @@
+import Analytics
 import ArgumentParser
+import ConfigLoading
 import Foundation
 import Learning
-import Services
+import Simulation
 import XSellCore
 
 /// `xsell-bench backtest-coverage`: how often the backtest's 95% CIs cover the candidate's true

@@ -1,5 +1,5 @@
 import Projection
-import Services
+import Simulation
 import XSellCore
 
 /// A deterministic synthetic bank stream for `xsell-bench fold`: one profile per customer, then

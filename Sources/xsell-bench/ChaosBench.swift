@@ -2,10 +2,12 @@
 import Glibc
 #endif
 import ArgumentParser
+import ConfigLoading
 import Foundation
 import KafkaClient
-import Services
+import Runtime
 import Synchronization
+import XSellClient
 import XSellCore
 import XSellTestSupport
 

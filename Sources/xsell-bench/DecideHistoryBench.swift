@@ -1,4 +1,5 @@
 import ArgumentParser
+import ConfigLoading
 import DecisionFlow
 import Foundation
 import Projection

@@ -1,10 +1,10 @@
 import ArgumentParser
+import ConfigLoading
 import DecisionFlow
 import Foundation
 import KafkaClient
 import Logging
 import Projection
-import Services
 import Synchronization
 import XSellCore
 

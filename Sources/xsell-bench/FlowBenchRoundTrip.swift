@@ -1,10 +1,12 @@
 import ArgumentParser
+import ConfigLoading
 import Foundation
 import KafkaClient
 import Logging
 import Projection
-import Services
+import Runtime
 import Synchronization
+import XSellClient
 import XSellCore
 
 /// `xsell-bench roundtrip`: request→reply latency through a running in-process node, next to an

@@ -1,9 +1,11 @@
+import Analytics
 import ArgumentParser
+import ConfigLoading
 import EventLog
 import Foundation
 import Logging
 import Projection
-import Services
+import Runtime
 import XSellCore
 
 /// `xsell-bench fold`: the projection at bank scale. For each size and arrival order, a child

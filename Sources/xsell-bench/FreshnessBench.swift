@@ -1,8 +1,10 @@
 import ArgumentParser
+import ConfigLoading
 import Foundation
 import KafkaClient
 import Logging
-import Services
+import Runtime
+import XSellClient
 import XSellCore
 
 /// `xsell-bench freshness`: from publishing a profile event to its effect on the next decision.

@@ -1,9 +1,10 @@
 import ArgumentParser
+import ConfigLoading
 import EventLog
 import Foundation
 import KafkaClient
 import Logging
-import Services
+import Runtime
 import XSellCore
 
 /// `xsell-bench ingest`: ingest throughput (Kafka → decode → append + fsync → commit) as a

@@ -1,12 +1,14 @@
 import ArgumentParser
+import ConfigLoading
 import EventLog
 import Foundation
 import KafkaClient
 import Learning
 import Logging
 import Projection
-import Services
+import Runtime
 import Synchronization
+import XSellClient
 import XSellCore
 
 /// `xsell-bench live`: a node (ingest + projection + worker, in-process, as `xsell run`) on the

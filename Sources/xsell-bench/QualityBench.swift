@@ -1,8 +1,9 @@
 import ArgumentParser
+import ConfigLoading
 import Foundation
 import Learning
 import Projection
-import Services
+import Simulation
 import XSellCore
 
 /// `xsell-bench quality`: how well the projection's uplift learners recover the synthetic bank's

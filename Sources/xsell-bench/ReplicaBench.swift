@@ -4,10 +4,12 @@ import Glibc
 import Darwin
 #endif
 import ArgumentParser
+import ConfigLoading
 import Foundation
 import KafkaClient
-import Services
+import Runtime
 import Synchronization
+import XSellClient
 import XSellCore
 
 /// `xsell-bench replicas`: requests/s and latency with 1, 2 and 3 `xsell run` replica processes

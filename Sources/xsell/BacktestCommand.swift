@@ -1,5 +1,6 @@
+import Analytics
 import ArgumentParser
-import Services
+import ConfigLoading
 import XSellCore
 
 /// `xsell backtest`.
@@ -28,12 +29,12 @@ struct Backtest: AsyncParsableCommand {
     @OptionGroup var output: ReportOutput
 
     func run() async throws {
-        var policies = [(name: common.config, config: try Runtime.config(common))]
+        var policies = [(name: common.config, config: try CommandSetup.config(common))]
         if let baseline { policies.append((baseline, try ConfigLoader.load(path: baseline))) }
         let window = BacktestEvaluation.Window(
             from: try ReportSupport.timestamp(from, option: "--from"), until: try ReportSupport.timestamp(until, option: "--until"))
         let report = try BacktestEvaluation.run(
-            policies: policies, directory: Runtime.logDirectory(common), window: window,
+            policies: policies, directory: CommandSetup.logDirectory(common), window: window,
             progress: ReportSupport.progress("backtest"))
         try output.write(Reports.backtest(report))
     }

@@ -1,5 +1,5 @@
+import Analytics
 import ArgumentParser
-import Services
 
 /// `xsell experiment`.
 struct Experiment: AsyncParsableCommand {

@@ -1,6 +1,6 @@
+import Analytics
 import ArgumentParser
 import Foundation
-import Services
 import XSellCore
 
 /// `xsell explain`.

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Services
+import Runtime
 
 /// What a node lets in: where replies may go and how far ahead of the clock events may be.
 struct InputGuardOptions: ParsableArguments {

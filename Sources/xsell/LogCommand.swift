@@ -1,7 +1,7 @@
 import ArgumentParser
 import EventLog
 import Foundation
-import Services
+import Runtime
 import XSellCore
 
 /// `xsell log …`.
@@ -19,7 +19,7 @@ struct Log: AsyncParsableCommand {
         @OptionGroup var common: CommonOptions
 
         func run() async throws {
-            let directory = Runtime.logDirectory(common)
+            let directory = CommandSetup.logDirectory(common)
             var undecodable = 0
             let records = try EventLogReader(directory: directory).forEachRecord { record in
                 guard (try? DomainEvent(binary: record.payload)) == nil else { return }
@@ -45,7 +45,7 @@ struct Log: AsyncParsableCommand {
         }
 
         func run() async throws {
-            try EventLogReader(directory: Runtime.logDirectory(common)).forEachRecord(
+            try EventLogReader(directory: CommandSetup.logDirectory(common)).forEachRecord(
                 from: from, limit: limit ?? Int.max
             ) { print(Self.line($0)) }
         }
@@ -78,7 +78,7 @@ struct Log: AsyncParsableCommand {
             } else {
                 latest = Timestamp(millisecondsSinceEpoch: WallClock.now().millisecondsSinceEpoch + Int64(maxClockSkewSeconds) * 1000)
             }
-            let directory = Runtime.logDirectory(common)
+            let directory = CommandSetup.logDirectory(common)
             guard FileManager.default.fileExists(atPath: directory) else {
                 throw ValidationError("no event log at \(directory)")
             }

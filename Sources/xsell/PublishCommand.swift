@@ -19,7 +19,7 @@ struct Publish: AsyncParsableCommand {
 
     func run() async throws {
         let lines = try Self.lines(of: file)
-        let (kafka, _) = try await Runtime.reach(common, required: [topic])
+        let (kafka, _) = try await CommandSetup.reach(common, required: [topic])
         // A message not delivered within --timeout fails the command instead of retrying for 5 minutes.
         let producer = try KafkaProducer(configuration: kafka.merging([
             "message.timeout.ms": String(Int64(common.timeout * 1_000)),
@@ -42,7 +42,7 @@ struct Publish: AsyncParsableCommand {
         }
         try await producer.close()
         print("published \(reports.count) messages to \(topic)")
-        if awaitIngest { try await Self.awaitInLog(eventIds, directory: Runtime.logDirectory(common)) }
+        if awaitIngest { try await Self.awaitInLog(eventIds, directory: CommandSetup.logDirectory(common)) }
     }
 
     /// Non-empty lines with their 1-based line numbers.

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import KafkaClient
-import Services
+import XSellClient
 import XSellCore
 
 /// `xsell recommend`.
@@ -26,7 +26,7 @@ struct Recommend: AsyncParsableCommand {
     /// Everything (reaching Kafka, positioning the reply reader, the reply) within `--timeout`.
     func run() async throws {
         let deadline = ContinuousClock.now + common.timeLimit
-        let (kafka, _) = try await Runtime.reach(
+        let (kafka, _) = try await CommandSetup.reach(
             common, required: [XSellTopic.requested.rawValue, XSellTopic.returned.rawValue])
         let client = try RecommendationClient(kafka: kafka)
         try await client.start()

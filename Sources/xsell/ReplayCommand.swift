@@ -1,5 +1,5 @@
+import Analytics
 import ArgumentParser
-import Services
 import XSellCore
 
 /// `xsell replay`.

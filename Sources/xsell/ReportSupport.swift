@@ -1,6 +1,6 @@
+import Analytics
 import ArgumentParser
 import Foundation
-import Services
 import XSellCore
 
 /// What the analyst commands share: rebuild the projection from the log of `--data-dir`
@@ -9,7 +9,7 @@ enum ReportSupport {
     /// Rebuilds the projection from the log, with progress on standard error.
     static func rebuild(_ common: CommonOptions, until: Timestamp? = nil) throws -> LogReplay.Result {
         try LogReplay.rebuild(
-            config: try Runtime.config(common), directory: Runtime.logDirectory(common), until: until,
+            config: try CommandSetup.config(common), directory: CommandSetup.logDirectory(common), until: until,
             progress: progress("replay"))
     }
 

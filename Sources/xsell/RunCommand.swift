@@ -1,10 +1,11 @@
 import ArgumentParser
+import ConfigLoading
 import Foundation
 import KafkaClient
 import OperationsEndpoint
 import Prometheus
+import Runtime
 import ServiceLifecycle
-import Services
 import XSellCore
 
 /// `xsell run`: every role in one process, on the embedded broker when no Kafka is given.
@@ -21,11 +22,11 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Directory of topic specs (topics are created on the embedded broker).") var topics: String = "topics"
 
     func run() async throws {
-        let config = try Runtime.config(common)
+        let config = try CommandSetup.config(common)
         var embedded: EmbeddedBroker?
         let bootstrapServers: String
         if let servers = common.resolvedBootstrapServers {
-            _ = try await Runtime.reach(common, required: Roles.all.topics)
+            _ = try await CommandSetup.reach(common, required: Roles.all.topics)
             bootstrapServers = servers
         } else {
             let broker = try EmbeddedBroker(brokerCount: 1)
@@ -33,11 +34,11 @@ struct Run: AsyncParsableCommand {
             embedded = broker
             bootstrapServers = broker.bootstrapServers
         }
-        Runtime.announce("bootstrap.servers=\(bootstrapServers)")
+        CommandSetup.announce("bootstrap.servers=\(bootstrapServers)")
         let settings = try instance.apply(to: guards.apply(to: NodeSettings(
-            kafka: try Runtime.kafka(common, bootstrapServers: bootstrapServers), config: config,
+            kafka: try CommandSetup.kafka(common, bootstrapServers: bootstrapServers), config: config,
             dataDirectory: common.dataDir, roles: .all, instanceId: try instance.resolvedInstanceId)))
-        try await Runtime.serve(settings, node: node, label: "xsell.run")
+        try await CommandSetup.serve(settings, node: node, label: "xsell.run")
         embedded?.shutdown()
     }
 }
@@ -55,7 +56,7 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var node: NodeOptions
 
     func run() async throws {
-        try await Runtime.serveRole(.serve, common: common, guards: guards, instance: instance, node: node)
+        try await CommandSetup.serveRole(.serve, common: common, guards: guards, instance: instance, node: node)
     }
 }
 
@@ -72,11 +73,11 @@ struct Ingest: AsyncParsableCommand {
     @OptionGroup var node: NodeOptions
 
     func run() async throws {
-        try await Runtime.serveRole(.ingest, common: common, guards: guards, instance: instance, node: node)
+        try await CommandSetup.serveRole(.ingest, common: common, guards: guards, instance: instance, node: node)
     }
 }
 
-extension Runtime {
+extension CommandSetup {
     /// Runs one role against the Kafka given by `--bootstrap-servers` (no embedded broker).
     static func serveRole(
         _ role: Roles, common: CommonOptions, guards: InputGuardOptions, instance: InstanceOptions, node: NodeOptions

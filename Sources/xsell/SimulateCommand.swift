@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Services
+import Simulation
 import XSellCore
 
 /// `xsell simulate`.
@@ -40,7 +40,7 @@ struct Simulate: AsyncParsableCommand {
         guard let treatment = TreatmentDesign(rawValue: design) else {
             throw ValidationError("--design: unknown design '\(design)' (random, confounded)")
         }
-        let bank = SimulatedBank(config: try Runtime.config(common), truth: truth, channel: channel)
+        let bank = SimulatedBank(config: try CommandSetup.config(common), truth: truth, channel: channel)
         if let eventsOut {
             let history = SimulatedHistory.generate(bank: bank, exposures: exposures, seed: seed, design: treatment)
             try Self.write(history.events.map { .object(["topic": .string($0.topic.rawValue), "value": EventCodec.jsonValue($0)]) }, to: eventsOut)
@@ -51,12 +51,12 @@ struct Simulate: AsyncParsableCommand {
             return
         }
         let simulation = LiveSimulation(
-            kafka: try Runtime.kafka(common, bootstrapServers: try Runtime.requireBootstrapServers(common)), bank: bank, seed: seed)
+            kafka: try CommandSetup.kafka(common, bootstrapServers: try CommandSetup.requireBootstrapServers(common)), bank: bank, seed: seed)
         let people = simulation.customers(count: customers)
         try Self.write([bank.truth.json] + people.map(bank.truth.json), to: truthOut)
         let profiles = try await simulation.publishProfiles(people)
         print("published \(people.count) profiles; truth in \(truthOut)")
-        if awaitIngest { try await Publish.awaitInLog(profiles, directory: Runtime.logDirectory(common)) }
+        if awaitIngest { try await Publish.awaitInLog(profiles, directory: CommandSetup.logDirectory(common)) }
         let summary = try await simulation.run(customers: people, rounds: rounds) { round, s in
             FileHandle.standardError.write(Data("simulate: round \(round)/\(rounds): \(s.replies) replies\n".utf8))
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
+import ConfigLoading
 import KafkaClient
-import Services
+import Runtime
 import XSellCore
 
 /// `xsell topics …`.
@@ -30,7 +31,7 @@ struct Topics: AsyncParsableCommand {
 
         func run() async throws {
             let specs = try TopicSpec.loadAll(directory: topics)
-            let (kafka, existing) = try await Runtime.reach(common)
+            let (kafka, existing) = try await CommandSetup.reach(common)
             if specs.allSatisfy({ existing[$0.name] != nil }) {
                 print("all \(specs.count) topics exist")
             } else {
@@ -46,7 +47,7 @@ struct Topics: AsyncParsableCommand {
                             + "this way; `xsell run` creates the topics of topics/ on its embedded broker itself")
                 }
             }
-            let listed = try await Runtime.reach(common).1
+            let listed = try await CommandSetup.reach(common).1
             for (name, count) in listed.sorted(by: { $0.key < $1.key }) where specs.contains(where: { $0.name == name }) {
                 print("\(name)\t\(count) partitions")
             }

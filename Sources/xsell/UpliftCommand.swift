@@ -1,6 +1,6 @@
+import Analytics
 import ArgumentParser
 import Projection
-import Services
 import XSellCore
 
 /// `xsell uplift`.
@@ -29,7 +29,7 @@ struct Uplift: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let config = try Runtime.config(common)
+        let config = try CommandSetup.config(common)
         if let offer, config.offer(id: offer) == nil { throw ValidationError("--offer \(offer): no such offer in the configuration") }
         let state = try ReportSupport.rebuild(common).state
         var subjects: [(name: String, features: [String: AttributeValue])] = []

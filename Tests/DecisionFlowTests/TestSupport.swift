@@ -1,3 +1,4 @@
+import ConfigLoading
 import DecisionFlow
 import Foundation
 import Learning

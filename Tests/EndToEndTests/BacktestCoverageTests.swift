@@ -1,5 +1,5 @@
+import Simulation
 import Learning
-import Services
 import Testing
 
 /// A small, fast version of `xsell-bench backtest-coverage`: logs with known conversion

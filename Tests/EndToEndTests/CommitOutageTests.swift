@@ -2,7 +2,7 @@ import Foundation
 import KafkaClient
 import Logging
 import Synchronization
-@testable import Services
+@testable import Runtime
 import Testing
 import XSellTestSupport
 

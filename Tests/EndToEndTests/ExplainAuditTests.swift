@@ -1,7 +1,9 @@
+import Analytics
+import ConfigLoading
 import DecisionFlow
 import Foundation
 import Projection
-import Services
+import Runtime
 import Testing
 import XSellCore
 import XSellTestSupport

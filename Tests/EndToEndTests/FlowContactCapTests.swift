@@ -1,7 +1,6 @@
 import DecisionFlow
 import Foundation
 import Projection
-import Services
 import Testing
 import XSellCore
 import XSellTestSupport

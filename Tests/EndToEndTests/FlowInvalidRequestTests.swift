@@ -1,7 +1,6 @@
 import Foundation
 import KafkaClient
 import Projection
-import Services
 import Testing
 import XSellCore
 import XSellTestSupport

@@ -2,9 +2,9 @@ import EventLog
 import Foundation
 import KafkaClient
 import Projection
-import Services
 import Synchronization
 import Testing
+import XSellClient
 import XSellCore
 import XSellTestSupport
 

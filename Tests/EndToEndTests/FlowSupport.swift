@@ -1,12 +1,14 @@
+import ConfigLoading
 import DecisionFlow
 import EventLog
 import Foundation
 import KafkaClient
 import Logging
 import Projection
-import Services
+import Runtime
 import Synchronization
 import Testing
+import XSellClient
 import XSellCore
 import XSellTestSupport
 

@@ -3,7 +3,6 @@ import EventLog
 import Foundation
 import KafkaClient
 import Projection
-import Services
 import Testing
 import XSellCore
 import XSellTestSupport

@@ -1,7 +1,7 @@
 import Foundation
 import KafkaClient
 import Projection
-import Services
+import Runtime
 import Testing
 import XSellCore
 import XSellTestSupport

@@ -3,13 +3,15 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import ConfigLoading
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
 import KafkaClient
-import Services
+import Runtime
 import Testing
+import XSellClient
 import XSellCore
 import XSellTestSupport
 

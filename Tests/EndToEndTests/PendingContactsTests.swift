@@ -1,5 +1,5 @@
 import Projection
-@testable import Services
+@testable import Runtime
 import Testing
 import XSellCore
 

@@ -2,7 +2,7 @@ import EventLog
 import Foundation
 import Logging
 import Projection
-import Services
+import Runtime
 import Testing
 import XSellCore
 import XSellTestSupport

@@ -1,4 +1,4 @@
-import Services
+import Runtime
 import Testing
 
 /// The readiness conditions, one row per case: what is unmet for given facts.

@@ -3,9 +3,9 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import ConfigLoading
 import Foundation
 import KafkaClient
-import Services
 import Testing
 import XSellCore
 import XSellTestSupport

@@ -1,6 +1,6 @@
+import Analytics
 import Foundation
 import Learning
-import Services
 import Testing
 import XSellCore
 

@@ -1,8 +1,9 @@
+import Analytics
 import EventLog
 import Foundation
 import Logging
 import Projection
-import Services
+import Runtime
 import Testing
 import XSellCore
 
@@ -52,7 +53,7 @@ import XSellCore
             config: try ReportFixtures.config(), reader: EventLogReader(directory: data + "/log"),
             snapshotDirectory: data + "/snapshots", logger: Logger(label: "report-test") { _ in SwiftLogNoOpLogHandler() })
         try await runner.restore()
-        #expect(runner.withState { Reports.hex($0.stateDigest) } == digests[0])
+        #expect(runner.withState { FNV1a64.hex($0.stateDigest) } == digests[0])
     }
 
     @Test func replayUntilFoldsOnlyEventsThatHadHappened() throws {

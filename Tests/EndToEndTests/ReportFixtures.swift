@@ -1,3 +1,4 @@
+import ConfigLoading
 import EventLog
 import Foundation
 import Testing

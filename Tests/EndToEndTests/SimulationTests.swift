@@ -1,7 +1,7 @@
 import Foundation
 import Learning
 import Projection
-import Services
+import Simulation
 import Testing
 import XSellCore
 

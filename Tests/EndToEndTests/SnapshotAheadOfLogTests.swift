@@ -2,7 +2,7 @@ import EventLog
 import Foundation
 import Logging
 import Projection
-@testable import Services
+@testable import Runtime
 import Testing
 import XSellCore
 

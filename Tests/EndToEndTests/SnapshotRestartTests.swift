@@ -1,8 +1,9 @@
+import Analytics
 import EventLog
 import Foundation
 import Logging
 import Projection
-import Services
+import Runtime
 import Synchronization
 import Testing
 import XSellCore

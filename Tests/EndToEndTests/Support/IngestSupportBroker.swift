@@ -3,9 +3,10 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import ConfigLoading
 import Foundation
 import KafkaClient
-import Services
+import Runtime
 import Testing
 import XSellCore
 import XSellTestSupport

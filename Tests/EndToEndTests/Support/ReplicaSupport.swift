@@ -5,9 +5,9 @@ import Darwin
 #endif
 import Foundation
 import KafkaClient
-import Services
 import Synchronization
 import Testing
+import XSellClient
 import XSellCore
 
 /// `xsell run` replica processes on one test's broker (docs/scaling.md): each with its own

@@ -121,7 +121,7 @@ public final class ProjectionRunner: Service, Sendable {
         }
         try await writeSnapshot()
         let (position, digest) = state.withLock { ($0.nextPosition, $0.stateDigest) }
-        logger.notice("projection stopped at position \(position), state digest \(Reports.hex(digest))")
+        logger.notice("projection stopped at position \(position), state digest \(FNV1a64.hex(digest))")
     }
 
     /// FNV-1a 64 of the settled state, as `xsell replay` prints it: replicas that folded the

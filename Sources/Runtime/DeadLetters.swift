@@ -1,4 +1,3 @@
-import Foundation
 import KafkaClient
 import Logging
 import XSellCore
@@ -43,29 +42,4 @@ enum DeadLetters {
 
     /// Most bytes of the source key a dead letter carries (as its own key and in the record).
     static let maxKeyBytes = 4_096
-}
-
-extension KafkaProducer {
-    /// Sends every message and returns once all are acknowledged, retrying retriable failures
-    /// with `backoff` (a broker outage); throws the first failure that is not retriable.
-    func sendAll(_ messages: [OutgoingMessage], backoff: Backoff = Backoff(), logger: Logger? = nil) async throws {
-        try await withThrowingTaskGroup(of: DeliveryReport.self) { group in
-            for message in messages {
-                group.addTask {
-                    try await self.sendRetrying(message, backoff: backoff) { error, attempt in
-                        if attempt == 1 { logger?.warning("send to \(message.topic) failed, retrying: \(error)") }
-                    }
-                }
-            }
-            try await group.waitForAll()
-        }
-    }
-}
-
-/// The wall clock, used only outside the fold (request handling, dead-letter stamps).
-public enum WallClock {
-    /// Now, to the millisecond.
-    public static func now() -> Timestamp {
-        Timestamp(millisecondsSinceEpoch: Int64((Date().timeIntervalSince1970 * 1000).rounded()))
-    }
 }

@@ -1,8 +1,9 @@
+import ConfigLoading
 import EventLog
 import Foundation
-import Projection
 import KafkaClient
 import Logging
+import Projection
 import ServiceLifecycle
 import UnixSignals
 import XSellCore
@@ -88,9 +89,9 @@ public struct NodeSettings: Sendable {
     }
 
     /// The event log directory.
-    public var logDirectory: String { dataDirectory + "/log" }
+    public var logDirectory: String { DataDirectory(dataDirectory).log }
     /// The snapshot directory.
-    public var snapshotDirectory: String { dataDirectory + "/snapshots" }
+    public var snapshotDirectory: String { DataDirectory(dataDirectory).snapshots }
 }
 
 /// One xsell process: the services of its roles in a `ServiceGroup` that shuts down in reverse

@@ -18,7 +18,7 @@ public enum Reports {
     /// `xsell replay`: digest, counts, the log clock, and committed exposures per flow and offer.
     public static func replay(_ result: LogReplay.Result) -> ReportDocument {
         let state = result.state
-        let digest = hex(state.stateDigest)
+        let digest = FNV1a64.hex(state.stateDigest)
         let rows = state.experimentReport()
         var json: [String: JSONValue] = [
             "stateDigest": .string(digest), "records": number(result.records), "folded": number(result.folded),
@@ -203,12 +203,6 @@ public enum Reports {
         ]
         lines += report.warnings.map { "warning: " + $0 }
         return ReportDocument(json: .object(json), text: lines.joined(separator: "\n"), csv: csv)
-    }
-
-    /// `value` as 16 lower-case hex digits.
-    public static func hex(_ value: UInt64) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
     }
 
     private static func cells(_ e: UpliftEstimate) -> [String] {

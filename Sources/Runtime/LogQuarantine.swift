@@ -43,9 +43,10 @@ public enum LogQuarantine {
     /// `quarantine/backup-<ms>/`, and the projection rebuilds from the clean log at the next
     /// start. Holds the log's writer lock throughout, so it refuses while a node runs.
     public static func apply(dataDirectory: String, after latest: Timestamp) throws -> Outcome {
-        let logDirectory = dataDirectory + "/log"
+        let layout = DataDirectory(dataDirectory)
+        let logDirectory = layout.log
         let stamp = WallClock.now().millisecondsSinceEpoch
-        let quarantine = dataDirectory + "/quarantine"
+        let quarantine = layout.quarantine
         let backup = quarantine + "/backup-\(stamp)"
         let rewritten = dataDirectory + "/log.rewrite-\(stamp)"
         let lock = try EventLogWriter.open(directory: logDirectory)  // refuses while a node writes
@@ -77,7 +78,7 @@ public enum LogQuarantine {
         }
         try FileManager.default.moveItem(atPath: logDirectory, toPath: backup + "/log")
         try FileManager.default.moveItem(atPath: rewritten, toPath: logDirectory)
-        let snapshots = dataDirectory + "/snapshots"
+        let snapshots = layout.snapshots
         if FileManager.default.fileExists(atPath: snapshots) {
             try FileManager.default.moveItem(atPath: snapshots, toPath: backup + "/snapshots")
         }

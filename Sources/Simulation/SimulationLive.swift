@@ -1,5 +1,6 @@
 import Foundation
 import KafkaClient
+import XSellClient
 import XSellCore
 
 /// `xsell simulate` against a running xsell (docs/simulation.md): publishes the synthetic bank's

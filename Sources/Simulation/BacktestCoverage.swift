@@ -1,3 +1,5 @@
+import Analytics
+import ConfigLoading
 import Learning
 import XSellCore
 

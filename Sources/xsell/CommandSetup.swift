@@ -1,21 +1,23 @@
 import ArgumentParser
+import ConfigLoading
+import EventLog
 import Foundation
 import KafkaClient
 import Logging
 import XSellCore
 
 /// Shared set-up of the subcommands: config, data paths, Kafka configuration, logging.
-enum Runtime {
+enum CommandSetup {
     /// Loads and validates the configuration; every problem is reported with its path.
     static func config(_ common: CommonOptions) throws -> XSellConfig {
         try ConfigLoader.load(path: common.config)
     }
 
     /// The event log directory under `--data-dir`.
-    static func logDirectory(_ common: CommonOptions) -> String { common.dataDir + "/log" }
+    static func logDirectory(_ common: CommonOptions) -> String { DataDirectory(common.dataDir).log }
 
     /// The snapshot directory under `--data-dir`.
-    static func snapshotDirectory(_ common: CommonOptions) -> String { common.dataDir + "/snapshots" }
+    static func snapshotDirectory(_ common: CommonOptions) -> String { DataDirectory(common.dataDir).snapshots }
 
     /// Kafka configuration for `bootstrapServers` with the `-X` properties on top.
     static func kafka(_ common: CommonOptions, bootstrapServers: String) throws -> KafkaConfiguration {

@@ -11,7 +11,7 @@ public struct ConfigArchive: Sendable {
 
     /// The archive of the data directory `dataDirectory`.
     public init(dataDirectory: String) {
-        directory = dataDirectory + "/configs"
+        directory = DataDirectory(dataDirectory).configs
     }
 
     /// The path a fingerprint is kept under.

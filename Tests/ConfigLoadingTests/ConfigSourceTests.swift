@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ConfigLoading
 import XSellCore
 
 /// The configuration fingerprint of the audit trail.

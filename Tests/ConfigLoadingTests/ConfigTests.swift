@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ConfigLoading
 @testable import XSellCore
 
 enum RepoFiles {

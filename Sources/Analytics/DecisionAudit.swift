@@ -1,4 +1,6 @@
+import ConfigLoading
 import DecisionFlow
+import EventLog
 import Projection
 import XSellCore
 
@@ -88,7 +90,7 @@ public enum DecisionAudit {
         _ selector: Selector, dataDirectory: String, searchRecords: UInt64 = 10_000,
         progress: (LogReplay.Progress) -> Void = { _ in }
     ) throws -> Result {
-        let directory = dataDirectory + "/log"
+        let directory = DataDirectory(dataDirectory).log
         var found: (DecisionEvent, UInt64)?
         try stopping { try LogReplay.forEachEvent(directory: directory, progress: progress) { event, position in
             if case .decision(let d) = event, selector.matches(d) {

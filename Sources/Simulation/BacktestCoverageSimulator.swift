@@ -1,3 +1,4 @@
+import Analytics
 import Learning
 import XSellCore
 
