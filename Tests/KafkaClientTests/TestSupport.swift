@@ -46,13 +46,16 @@ final class TestBroker: Sendable {
         try KafkaProducer(configuration: base.merging(["linger.ms": "1"]))
     }
 
-    /// A consumer tuned for quick group joins (tansu needs the short session timeout).
+    /// A consumer tuned for quick group joins (tansu needs the short session timeout). The poll
+    /// interval is long: this process runs every suite at once on a 2-thread cooperative pool, a
+    /// test's poll can wait seconds for a thread, and 7 s made members leave their group
+    /// mid-test (`revoked(lost: true)`) in the full run.
     func consumer(group: String, _ extra: [String: String] = [:]) throws -> KafkaConsumer {
         try KafkaConsumer(configuration: base.merging([
             "group.id": group,
             "session.timeout.ms": "6000",
             "heartbeat.interval.ms": "500",
-            "max.poll.interval.ms": "7000",
+            "max.poll.interval.ms": "60000",
             "fetch.wait.max.ms": "5",
         ].merging(extra) { _, new in new }))
     }
