@@ -164,64 +164,24 @@ final class EchoService: Sendable {
     }
 }
 
-/// The echo's client, shaped like ``RecommendationClient``: produces a request, and a reader
-/// assigned to every reply partition matches replies by `requestId`.
+/// The echo's client: a ``RequestReplyChannel`` whose replies are the requests echoed back, so a
+/// round trip costs what Kafka costs and nothing of xsell's.
 final class EchoClient: Sendable {
-    private let producer: KafkaProducer
-    private let consumer: KafkaConsumer
+    private let channel: RequestReplyChannel<Void>
     private let requests: String
-    private let waiting = Mutex<[String: CheckedContinuation<Void, any Error>]>([:])
-    private let pump = Mutex<Task<Void, Never>?>(nil)
 
     init(kafka: KafkaConfiguration, requests: String, replies: String) async throws {
-        producer = try KafkaProducer(configuration: kafka.lowLatencyProducer)
-        consumer = try KafkaConsumer(configuration: kafka.lowLatencyConsumer.merging([
-            "group.id": "bench-echo-client-\(UUID())", "enable.auto.commit": "false",
-        ]))
+        channel = try RequestReplyChannel(kafka: kafka, replyTopic: replies) { value in
+            RequestCodec.requestId(in: value).map { ($0, ()) }
+        }
         self.requests = requests
-        let partitions = try await KafkaAdmin(configuration: kafka).listTopics()[replies] ?? 0
-        try consumer.assign((0..<partitions).map { TopicPartitionOffset(topic: replies, partition: Int32($0), offset: .beginning) })
-        let task = Task { [self] in await readReplies() }
-        pump.withLock { $0 = task }
+        try await channel.start()
     }
 
     func roundTrip(_ request: RecommendationRequest, timeout: Duration = .seconds(20)) async throws {
-        let id = request.requestId
         let message = OutgoingMessage(topic: requests, key: Array(request.customerId.utf8), value: RequestCodec.encode(request))
-        let timer = Task { [self] in
-            try await Task.sleep(for: timeout)
-            fail(id, with: ValidationError("no echo of \(id) within \(timeout)"))
-        }
-        defer { timer.cancel() }
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            waiting.withLock { $0[id] = continuation }
-            do {
-                try producer.send(message) { [self] result in
-                    if case .failure(let error) = result { fail(id, with: error) }
-                }
-            } catch {
-                fail(id, with: error)
-            }
-        }
+        try await channel.send(message, requestId: request.requestId, timeout: timeout)
     }
 
-    func close() async {
-        pump.withLock { $0?.cancel() }
-        try? await producer.close()
-        try? await consumer.close()
-    }
-
-    private func readReplies() async {
-        while !Task.isCancelled {
-            guard let messages = try? await consumer.poll(maxMessages: 500, timeout: .milliseconds(100)) else { return }
-            for message in messages {
-                guard let id = RequestCodec.requestId(in: message.value) else { continue }
-                waiting.withLock { $0.removeValue(forKey: id) }?.resume()
-            }
-        }
-    }
-
-    private func fail(_ id: String, with error: any Error) {
-        waiting.withLock { $0.removeValue(forKey: id) }?.resume(throwing: error)
-    }
+    func close() async { try? await channel.close() }
 }
