@@ -149,7 +149,7 @@ public final class KafkaConsumer: Sendable {
                     let topic = String(cString: rd_kafka_topic_name(native.pointee.rkt))
                     positions[TopicPartition(topic: topic, partition: native.pointee.partition)] = native.pointee.offset
                 } else {
-                    self.logger.warning("consume error", metadata: ["error": "\(KafkaError(err))"])
+                    self.logger.warning("consume error", metadata: [LogMetadataKey.error: "\(KafkaError(err))"])
                 }
             }
             return messages

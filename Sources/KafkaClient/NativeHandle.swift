@@ -117,7 +117,7 @@ extension Logger {
             // Brokers older than the protocol of `allow.auto.create.topics` (the mock cluster)
             // repeat this on every metadata request; it changes nothing for us.
             if line.facility == "AUTOCREATE" { level = .debug }
-            log(level: level, "\(line.message)", metadata: ["rdkafka.facility": "\(line.facility)"])
+            log(level: level, "\(line.message)", metadata: [LogMetadataKey.rdkafkaFacility: "\(line.facility)"])
         }
         for error in facts.errors {
             log(level: error.isFatal ? .critical : .warning, "\(error)")

@@ -140,7 +140,9 @@ public final class Ingestor: Service, Sendable {
             case .rejected(let rejection):
                 batch.deadLetters.append(deadLetter(for: message, rejection: rejection))
                 metrics.deadLettered(code: rejection.code.rawValue)
-                logger.notice("dead-lettered \(key)@\(message.offset): \(rejection)")
+                logger.notice(
+                    "dead-lettered", metadata: Logger.Metadata.kafkaMessage(message.topicPartition, offset: message.offset)
+                        .merging([LogMetadataKey.error: "\(rejection)"]) { $1 })
             }
         }
         return batch

@@ -119,7 +119,7 @@ public final class Node: Sendable {
         // librdkafka's own log lines (`-X debug=cgrp`, say) at the node's log level.
         func clientLogger(_ client: String) -> Logger {
             var clientLogger = logger
-            clientLogger[metadataKey: "kafka"] = "\(client)"
+            clientLogger[metadataKey: LogMetadataKey.kafkaClient] = "\(client)"
             return clientLogger
         }
         if settings.roles.contains(.ingest) {

@@ -10,7 +10,9 @@ extension KafkaConsumer {
             do {
                 try storeOffset(for: message)
             } catch {
-                logger.notice("offset of \(message.topicPartition)@\(message.offset) not stored: \(error)")
+                logger.notice(
+                    "offset not stored", metadata: Logger.Metadata.kafkaMessage(message.topicPartition, offset: message.offset)
+                        .merging([LogMetadataKey.error: "\(error)"]) { $1 })
             }
         }
     }

@@ -143,10 +143,15 @@ public final class ScoringWorker: Service, Sendable {
         } catch {
             guard let failure else {
                 logger.error(
-                    "dead letter for \(request.topicPartition)@\(request.offset) undeliverable, the request is lost: \(error)")
+                    "dead letter undeliverable, the request is lost",
+                    metadata: Logger.Metadata.kafkaMessage(request.topicPartition, offset: request.offset)
+                        .merging([LogMetadataKey.error: "\(error)"]) { $1 })
                 return false
             }
-            logger.warning("\(message.topic) for \(request.topicPartition)@\(request.offset) undeliverable: \(error)")
+            logger.warning(
+                "\(message.topic) undeliverable; dead-lettering the request",
+                metadata: Logger.Metadata.kafkaMessage(request.topicPartition, offset: request.offset)
+                    .merging([LogMetadataKey.error: "\(error)"]) { $1 })
             metrics.deadLettered(code: failure)
             let deadLetter = DeadLetters.message(
                 for: request, code: failure, reason: "\(message.topic): \(error)",
@@ -160,7 +165,7 @@ public final class ScoringWorker: Service, Sendable {
         let ttl = options.requestTimeToLive.wholeMilliseconds
         if let created = message.timestamp, now.millisecondsSinceEpoch - created > ttl {
             let age = now.millisecondsSinceEpoch - created
-            logger.notice("request at \(message.topicPartition)@\(message.offset) expired (\(age) ms old); not decided")
+            logger.notice("request expired (\(age) ms old); not decided", metadata: .kafkaMessage(message.topicPartition, offset: message.offset))
             return refusal(
                 of: message, code: .expired, deadLetterCode: ReplyErrorCode.expired.rawValue,
                 reason: "request created \(age) ms ago, past the time to live of \(ttl) ms; not decided")
@@ -169,11 +174,15 @@ public final class ScoringWorker: Service, Sendable {
         do {
             request = try RequestCodec.decode(value: message.value, schema: schema, maxBytes: options.maxRequestBytes)
         } catch {
-            logger.notice("bad request at \(message.topicPartition)@\(message.offset): \(error)")
+            logger.notice(
+                "bad request", metadata: Logger.Metadata.kafkaMessage(message.topicPartition, offset: message.offset)
+                    .merging([LogMetadataKey.error: "\(error)"]) { $1 })
             return refusal(of: message, code: .badRequest, deadLetterCode: error.code.rawValue, reason: error.message)
         }
         if let replyTo = request.replyTo, let refused = options.replyTopics.refusal(of: replyTo) {
-            logger.notice("bad request at \(message.topicPartition)@\(message.offset): \(refused)")
+            logger.notice(
+                "bad request", metadata: Logger.Metadata.kafkaMessage(message.topicPartition, offset: message.offset)
+                    .merging([LogMetadataKey.error: "\(refused)"]) { $1 })
             return refusal(of: message, code: .badRequest, deadLetterCode: ReplyErrorCode.badRequest.rawValue, reason: refused)
         }
         if let response = answeredBefore(request) {
@@ -216,7 +225,9 @@ public final class ScoringWorker: Service, Sendable {
     private func answeredBefore(_ request: RecommendationRequest) -> RecommendationResponse? {
         if let response = answered.response(to: request.requestId) { return response }
         guard let logged = projection.withState({ $0.loggedDecision(requestId: request.requestId) }) else { return nil }
-        logger.info("request \(request.requestId) was answered before (recommendation \(logged.recommendationId)); replying from the log")
+        logger.info(
+            "request answered before (recommendation \(logged.recommendationId)); replying from the log",
+            metadata: [LogMetadataKey.requestId: "\(request.requestId)"])
         return engine.reply(to: request, from: logged)
     }
 

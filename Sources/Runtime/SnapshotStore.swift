@@ -3,6 +3,7 @@ import Glibc
 #endif
 import EventLog
 import Foundation
+import KafkaClient
 import Logging
 import Projection
 
@@ -35,7 +36,9 @@ struct SnapshotStore: Sendable {
                 let state = try ProjectionSnapshot.decode([UInt8](bytes), settings: fresh.settings)
                 return Restored(state: state, position: position)
             } catch {
-                logger.warning("ignoring snapshot \(path): \(error); rebuilding from the log")
+                logger.warning(
+                    "ignoring a snapshot; rebuilding from the log",
+                    metadata: [LogMetadataKey.path: "\(path)", LogMetadataKey.error: "\(error)"])
             }
         }
         return nil

@@ -35,7 +35,8 @@ import XSellCore
             config: config, reader: EventLogReader(directory: data + "/log"), snapshotDirectory: directory,
             logger: Logger(label: "snapshot-test") { _ in capture })
         try await runner.restore()
-        let expected = "ignoring snapshot \(path): snapshot format version \(version), expected \(ProjectionSnapshot.formatVersion); rebuilding from the log"
+        let expected = "ignoring a snapshot; rebuilding from the log "
+            + "error=snapshot format version \(version), expected \(ProjectionSnapshot.formatVersion) path=\(path)"
         #expect(capture.messages.contains(expected), "\(capture.messages)")
         #expect(runner.withState { $0.stateDigest } == cold.stateDigest)
         #expect(runner.withState { $0.customer("someone-else") } == nil)
@@ -43,7 +44,8 @@ import XSellCore
     }
 }
 
-/// A log handler that keeps every message (warning and above) for the test to read.
+/// A log handler that keeps every message (warning and above) for the test to read, each
+/// followed by its metadata as ` key=value` in key order.
 final class LogCapture: LogHandler, @unchecked Sendable {
     private let lines = Mutex<[String]>([])
     var metadata: Logger.Metadata = [:]
@@ -57,6 +59,7 @@ final class LogCapture: LogHandler, @unchecked Sendable {
     }
 
     func log(event: LogEvent) {
-        lines.withLock { $0.append("\(event.message)") }
+        let context = (event.metadata ?? [:]).sorted { $0.key < $1.key }.map { " \($0.key)=\($0.value)" }.joined()
+        lines.withLock { $0.append("\(event.message)" + context) }
     }
 }

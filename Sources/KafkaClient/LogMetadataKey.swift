@@ -1,0 +1,27 @@
+import Logging
+
+/// The metadata keys of xsell's log lines, in one place: context goes into metadata under these
+/// keys, not into the message text, so a log pipeline can filter on it.
+public enum LogMetadataKey {
+    /// Which Kafka client of a process logged (`ingest`, `serve`, …).
+    public static let kafkaClient = "kafka"
+    /// librdkafka's facility of a forwarded librdkafka log line.
+    public static let rdkafkaFacility = "rdkafka.facility"
+    /// The error behind the line.
+    public static let error = "error"
+    /// A Kafka `topic[partition]`.
+    public static let topicPartition = "kafka.partition"
+    /// A Kafka offset.
+    public static let offset = "kafka.offset"
+    /// A request's `requestId`.
+    public static let requestId = "request.id"
+    /// A file or directory.
+    public static let path = "path"
+}
+
+extension Logger.Metadata {
+    /// The metadata of a message at `offset` of `topicPartition`.
+    public static func kafkaMessage(_ topicPartition: TopicPartition, offset: Int64) -> Logger.Metadata {
+        [LogMetadataKey.topicPartition: "\(topicPartition)", LogMetadataKey.offset: "\(offset)"]
+    }
+}
