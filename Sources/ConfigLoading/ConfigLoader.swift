@@ -18,8 +18,6 @@ public enum ConfigLoader {
 
     /// Validates YAML text; `path` names it in errors.
     public static func load(yaml: String, path: String = "<inline>") throws(ConfigError) -> XSellConfig {
-        let root: JSONValue
-        do { root = try YAMLDocument.parse(yaml) } catch { throw ConfigError(file: path, problems: error.problems) }
-        return try XSellConfig.validated(document: root, file: path)
+        try XSellConfig.validated(document: try YAMLDocument.parse(yaml, file: path), file: path)
     }
 }

@@ -4,9 +4,7 @@ import XSellCore
 extension TopicSpec {
     /// Parses and validates one spec file's text; `path` names it in errors.
     public static func parse(yaml: String, path: String) throws(ConfigError) -> TopicSpec {
-        let root: JSONValue
-        do { root = try YAMLDocument.parse(yaml) } catch { throw ConfigError(file: path, problems: error.problems) }
-        return try validated(document: root, path: path)
+        try validated(document: try YAMLDocument.parse(yaml, file: path), path: path)
     }
 
     /// Loads every `*.yaml` / `*.yml` file directly in `directory`, sorted by topic name.

@@ -11,21 +11,22 @@ public enum YAMLDocument {
     public static let maximumNodes = 200_000
 
     /// Parses `yaml`; plain scalars resolve to null/bool/int/float per YAML's core schema, quoted
-    /// scalars stay strings. Mapping keys must be scalars and unique.
-    public static func parse(_ yaml: String) throws(ConfigError) -> JSONValue {
+    /// scalars stay strings. Mapping keys must be scalars and unique. `file` names the text in
+    /// the errors.
+    public static func parse(_ yaml: String, file: String) throws(ConfigError) -> JSONValue {
         let size = yaml.utf8.count
         guard size <= maximumBytes else {
-            throw ConfigError(file: "", problems: [ConfigProblem(
+            throw ConfigError(file: file, problems: [ConfigProblem(
                 path: "", message: "the document is \(size) bytes, at most \(maximumBytes) allowed")])
         }
         let node: Node?
         do { node = try Yams.compose(yaml: yaml) } catch {
-            throw ConfigError(file: "", problems: [ConfigProblem(path: "", message: "invalid YAML: \(error)")])
+            throw ConfigError(file: file, problems: [ConfigProblem(path: "", message: "invalid YAML: \(error)")])
         }
         guard let node else { return .null }
         var conversion = Conversion()
         let v = conversion.convert(node, path: "")
-        if !conversion.problems.isEmpty { throw ConfigError(file: "", problems: conversion.problems) }
+        if !conversion.problems.isEmpty { throw ConfigError(file: file, problems: conversion.problems) }
         return v
     }
 

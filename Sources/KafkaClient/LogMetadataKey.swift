@@ -20,8 +20,13 @@ public enum LogMetadataKey {
 }
 
 extension Logger.Metadata {
-    /// The metadata of a message at `offset` of `topicPartition`.
-    public static func kafkaMessage(_ topicPartition: TopicPartition, offset: Int64) -> Logger.Metadata {
-        [LogMetadataKey.topicPartition: "\(topicPartition)", LogMetadataKey.offset: "\(offset)"]
+    /// The metadata of a line about `message`: its partition and offset, and the `error` behind
+    /// the line when there is one.
+    public static func kafkaMessage(_ message: KafkaMessage, error: Any? = nil) -> Logger.Metadata {
+        var metadata: Logger.Metadata = [
+            LogMetadataKey.topicPartition: "\(message.topicPartition)", LogMetadataKey.offset: "\(message.offset)",
+        ]
+        if let error { metadata[LogMetadataKey.error] = "\(error)" }
+        return metadata
     }
 }

@@ -141,8 +141,7 @@ public final class Ingestor: Service, Sendable {
                 batch.deadLetters.append(deadLetter(for: message, rejection: rejection))
                 metrics.deadLettered(code: rejection.code.rawValue)
                 logger.notice(
-                    "dead-lettered", metadata: Logger.Metadata.kafkaMessage(message.topicPartition, offset: message.offset)
-                        .merging([LogMetadataKey.error: "\(rejection)"]) { $1 })
+                    "dead-lettered", metadata: .kafkaMessage(message, error: rejection))
             }
         }
         return batch

@@ -11,8 +11,7 @@ extension KafkaConsumer {
                 try storeOffset(for: message)
             } catch {
                 logger.notice(
-                    "offset not stored", metadata: Logger.Metadata.kafkaMessage(message.topicPartition, offset: message.offset)
-                        .merging([LogMetadataKey.error: "\(error)"]) { $1 })
+                    "offset not stored", metadata: .kafkaMessage(message, error: error))
             }
         }
     }

@@ -144,14 +144,12 @@ public final class ScoringWorker: Service, Sendable {
             guard let failure else {
                 logger.error(
                     "dead letter undeliverable, the request is lost",
-                    metadata: Logger.Metadata.kafkaMessage(request.topicPartition, offset: request.offset)
-                        .merging([LogMetadataKey.error: "\(error)"]) { $1 })
+                    metadata: .kafkaMessage(request, error: error))
                 return false
             }
             logger.warning(
                 "\(message.topic) undeliverable; dead-lettering the request",
-                metadata: Logger.Metadata.kafkaMessage(request.topicPartition, offset: request.offset)
-                    .merging([LogMetadataKey.error: "\(error)"]) { $1 })
+                metadata: .kafkaMessage(request, error: error))
             metrics.deadLettered(code: failure)
             let deadLetter = DeadLetters.message(
                 for: request, code: failure, reason: "\(message.topic): \(error)",
@@ -165,7 +163,7 @@ public final class ScoringWorker: Service, Sendable {
         let ttl = options.requestTimeToLive.wholeMilliseconds
         if let created = message.timestamp, now.millisecondsSinceEpoch - created > ttl {
             let age = now.millisecondsSinceEpoch - created
-            logger.notice("request expired (\(age) ms old); not decided", metadata: .kafkaMessage(message.topicPartition, offset: message.offset))
+            logger.notice("request expired (\(age) ms old); not decided", metadata: .kafkaMessage(message))
             return refusal(
                 of: message, code: .expired, deadLetterCode: ReplyErrorCode.expired.rawValue,
                 reason: "request created \(age) ms ago, past the time to live of \(ttl) ms; not decided")
@@ -175,14 +173,12 @@ public final class ScoringWorker: Service, Sendable {
             request = try RequestCodec.decode(value: message.value, schema: schema, maxBytes: options.maxRequestBytes)
         } catch {
             logger.notice(
-                "bad request", metadata: Logger.Metadata.kafkaMessage(message.topicPartition, offset: message.offset)
-                    .merging([LogMetadataKey.error: "\(error)"]) { $1 })
+                "bad request", metadata: .kafkaMessage(message, error: error))
             return refusal(of: message, code: .badRequest, deadLetterCode: error.code.rawValue, reason: error.message)
         }
         if let replyTo = request.replyTo, let refused = options.replyTopics.refusal(of: replyTo) {
             logger.notice(
-                "bad request", metadata: Logger.Metadata.kafkaMessage(message.topicPartition, offset: message.offset)
-                    .merging([LogMetadataKey.error: "\(refused)"]) { $1 })
+                "bad request", metadata: .kafkaMessage(message, error: refused))
             return refusal(of: message, code: .badRequest, deadLetterCode: ReplyErrorCode.badRequest.rawValue, reason: refused)
         }
         if let response = answeredBefore(request) {
