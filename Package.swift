@@ -67,12 +67,15 @@ let package = Package(
         ),
         .target(
             name: "XSellClient",
-            dependencies: ["XSellCore", "KafkaClient"],
+            dependencies: ["XSellCore", "KafkaClient", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "Simulation",
-            dependencies: ["XSellCore", "Learning", "Projection", "DecisionFlow", "Analytics", "XSellClient", "KafkaClient"],
+            dependencies: [
+                "XSellCore", "Learning", "Projection", "DecisionFlow", "Analytics", "XSellClient", "KafkaClient",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -112,7 +115,7 @@ let package = Package(
         ),
         .target(
             name: "XSellTestSupport",
-            dependencies: ["KafkaClient", "Crdkafka", "XSellCore"],
+            dependencies: ["KafkaClient", "Crdkafka", "XSellCore", .product(name: "Logging", package: "swift-log")],
             path: "Tests/XSellTestSupport",
             swiftSettings: swiftSettings
         ),

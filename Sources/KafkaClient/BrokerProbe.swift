@@ -1,4 +1,5 @@
 import BlockingThreads
+import Logging
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -13,12 +14,15 @@ public enum BrokerProbe {
     /// (librdkafka PR #4278); older ones fail against such brokers (tansu, Kafka ≥ 2.4 with v3).
     public static let minimumFlexibleVersion = (major: 2, minor: 2)
 
-    /// The cluster's topics with their partition counts, or an error naming the address.
-    public static func topics(_ configuration: KafkaConfiguration, timeout: Duration) async throws -> [String: Int] {
+    /// The cluster's topics with their partition counts, or an error naming the address;
+    /// librdkafka's lines about the attempt go to `logger`.
+    public static func topics(_ configuration: KafkaConfiguration, timeout: Duration, logger: Logger) async throws
+        -> [String: Int]
+    {
         let servers = configuration["bootstrap.servers"] ?? ""
         let admin = try KafkaAdmin(configuration: configuration.merging([
             "socket.connection.setup.timeout.ms": String(max(1_000, timeout.milliseconds)),
-        ]))
+        ]), logger: logger)
         do {
             return try await admin.listTopics(timeout: timeout)
         } catch let error as KafkaError {

@@ -28,8 +28,9 @@ public final class KafkaAdmin: Sendable {
     private let worker = BlockingWorker(name: "kafka-admin")
     private let logger: Logger
 
-    /// Creates an admin client (a producer-type handle that never produces).
-    public init(configuration: KafkaConfiguration, logger: Logger = Logger(label: "xsell.kafka.admin")) throws {
+    /// Creates an admin client (a producer-type handle that never produces) logging to `logger`,
+    /// the owner's logger (a client has none of its own).
+    public init(configuration: KafkaConfiguration, logger: Logger) throws {
         handle = try NativeHandle(type: RD_KAFKA_PRODUCER, properties: configuration.properties)
         self.logger = logger
     }

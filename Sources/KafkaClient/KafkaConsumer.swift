@@ -34,10 +34,11 @@ public final class KafkaConsumer: Sendable {
     /// How many unread rebalance events ``rebalanceEvents`` keeps.
     public static let rebalanceEventBuffer = 64
 
-    /// Creates a consumer from `configuration` layered over ``KafkaConfiguration/consumerDefaults``.
+    /// Creates a consumer from `configuration` layered over ``KafkaConfiguration/consumerDefaults``,
+    /// logging to `logger`, the owner's logger (a client has none of its own).
     ///
     /// `group.id` is required, also for ``assign(_:)``-only readers.
-    public init(configuration: KafkaConfiguration, logger: Logger = Logger(label: "xsell.kafka.consumer")) throws {
+    public init(configuration: KafkaConfiguration, logger: Logger) throws {
         guard configuration["group.id"] != nil else {
             throw KafkaError(code: .invalidArgument, message: "a consumer needs group.id")
         }

@@ -19,8 +19,9 @@ public final class KafkaProducer: Sendable {
     /// Held during `rd_kafka_produceva`, so `close` cannot destroy the handle under a send.
     private let lifecycle = Mutex(Lifecycle.open)
 
-    /// Creates a producer from `configuration` layered over ``KafkaConfiguration/producerDefaults``.
-    public init(configuration: KafkaConfiguration, logger: Logger = Logger(label: "xsell.kafka.producer")) throws {
+    /// Creates a producer from `configuration` layered over ``KafkaConfiguration/producerDefaults``,
+    /// logging to `logger`, the owner's logger (a client has none of its own).
+    public init(configuration: KafkaConfiguration, logger: Logger) throws {
         let handle = try NativeHandle(
             type: RD_KAFKA_PRODUCER,
             properties: configuration.withDefaults(KafkaConfiguration.producerDefaults),

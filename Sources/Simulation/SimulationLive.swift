@@ -1,5 +1,6 @@
 import Foundation
 import KafkaClient
+import Logging
 import XSellClient
 import XSellCore
 
@@ -33,12 +34,15 @@ public struct LiveSimulation: Sendable {
     private let kafka: KafkaConfiguration
     private let bank: SimulatedBank
     private let seed: UInt64
+    private let logger: Logger
 
-    /// A simulation of `bank` on the Kafka cluster of `kafka`, deterministic in `seed` given the replies.
-    public init(kafka: KafkaConfiguration, bank: SimulatedBank, seed: UInt64) {
+    /// A simulation of `bank` on the Kafka cluster of `kafka`, deterministic in `seed` given the
+    /// replies; its Kafka clients log to `logger`.
+    public init(kafka: KafkaConfiguration, bank: SimulatedBank, seed: UInt64, logger: Logger) {
         self.kafka = kafka
         self.bank = bank
         self.seed = seed
+        self.logger = logger
     }
 
     /// The customers of this seed (ids `live-<seed>-<n>`).
@@ -62,7 +66,7 @@ public struct LiveSimulation: Sendable {
     public func run(
         customers initial: [SimulatedCustomer], rounds: Int, progress: (Int, Summary) -> Void = { _, _ in }
     ) async throws -> Summary {
-        let client = try RecommendationClient(kafka: kafka)
+        let client = try RecommendationClient(kafka: kafka, logger: logger)
         try await client.start()
         var customers = initial
         var random = SimulationRandom(seed: seed ^ 0x5EED)
@@ -139,7 +143,7 @@ public struct LiveSimulation: Sendable {
 
     private func publish(_ events: [DomainEvent]) async throws {
         guard !events.isEmpty else { return }
-        let producer = try KafkaProducer(configuration: kafka)
+        let producer = try KafkaProducer(configuration: kafka, logger: logger)
         try await producer.sendAll(events.map {
             OutgoingMessage(topic: $0.topic.rawValue, key: Array($0.customerId.utf8), value: EventCodec.encode($0))
         })

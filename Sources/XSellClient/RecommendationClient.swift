@@ -1,4 +1,5 @@
 import KafkaClient
+import Logging
 import XSellCore
 
 /// A personalization client over Kafka: publishes `recommendation.requested.v1` and awaits the
@@ -7,9 +8,9 @@ import XSellCore
 public final class RecommendationClient: Sendable {
     private let channel: RequestReplyChannel<RecommendationReply>
 
-    /// A client on `kafka`; call ``start()`` before ``recommend(_:timeout:)``.
-    public init(kafka: KafkaConfiguration, replyTopic: String = XSellTopic.returned.rawValue) throws {
-        channel = try RequestReplyChannel(kafka: kafka, replyTopic: replyTopic) { value in
+    /// A client on `kafka` logging to `logger`; call ``start()`` before ``recommend(_:timeout:)``.
+    public init(kafka: KafkaConfiguration, replyTopic: String = XSellTopic.returned.rawValue, logger: Logger) throws {
+        channel = try RequestReplyChannel(kafka: kafka, replyTopic: replyTopic, logger: logger) { value in
             (try? ResponseCodec.decode(value: value)).map { ($0.requestId, $0) }
         }
     }

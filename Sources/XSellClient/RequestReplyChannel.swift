@@ -1,5 +1,6 @@
 import Foundation
 import KafkaClient
+import Logging
 import Synchronization
 
 /// Request/reply over two Kafka topics: produces a request and awaits the reply whose request
@@ -22,14 +23,16 @@ public final class RequestReplyChannel<Reply: Sendable>: Sendable {
     private let waiting = Mutex<[String: CheckedContinuation<Reply, any Error>]>([:])
     private let pump = Mutex<Task<Void, Never>?>(nil)
 
-    /// A channel on `kafka` whose replies arrive on `replyTopic`; call ``start()`` before
-    /// ``send(_:requestId:timeout:)``.
-    public init(kafka: KafkaConfiguration, replyTopic: String, decode: @escaping ReplyDecoder) throws {
-        producer = try KafkaProducer(configuration: kafka.lowLatencyProducer)
-        consumer = try KafkaConsumer(configuration: kafka.lowLatencyConsumer.merging([
-            "group.id": "xsell-client-\(UUID().uuidString)", "enable.auto.commit": "false",
-        ]))
-        admin = try KafkaAdmin(configuration: kafka)
+    /// A channel on `kafka` whose replies arrive on `replyTopic`, its clients logging to
+    /// `logger`; call ``start()`` before ``send(_:requestId:timeout:)``.
+    public init(kafka: KafkaConfiguration, replyTopic: String, logger: Logger, decode: @escaping ReplyDecoder) throws {
+        producer = try KafkaProducer(configuration: kafka.lowLatencyProducer, logger: logger)
+        consumer = try KafkaConsumer(
+            configuration: kafka.lowLatencyConsumer.merging([
+                "group.id": "xsell-client-\(UUID().uuidString)", "enable.auto.commit": "false",
+            ]),
+            logger: logger)
+        admin = try KafkaAdmin(configuration: kafka, logger: logger)
         self.replyTopic = replyTopic
         self.decode = decode
     }

@@ -39,7 +39,7 @@ struct BrokerOptions: ParsableArguments {
         if let embedded = broker.embedded {
             try embedded.createTopic(topic, partitions: partitions)
         } else {
-            try await KafkaAdmin(configuration: KafkaConfiguration(bootstrapServers: broker.bootstrap))
+            try await KafkaAdmin(configuration: KafkaConfiguration(bootstrapServers: broker.bootstrap), logger: .bench())
                 .createTopics([NewTopic(name: topic, partitions: partitions)])
         }
     }

@@ -93,14 +93,14 @@ struct ChaosRun {
         defer { if let child { kill(child.processIdentifier, SIGKILL) } }
 
         let ids = (0..<bench.customers).map { "chaos-\($0)" }
-        let producer = try KafkaProducer(configuration: kafka)
+        let producer = try KafkaProducer(configuration: kafka, logger: .bench())
         for id in ids {
             let profile = FlowCatalogue.cust42(as: id, at: WallClock.now())
             _ = try await producer.send(OutgoingMessage(
                 topic: XSellTopic.profile.rawValue, key: Array(id.utf8), value: EventCodec.encode(.profile(profile))))
         }
         try await producer.close()
-        let client = try RecommendationClient(kafka: kafka)
+        let client = try RecommendationClient(kafka: kafka, logger: .bench())
         try await client.start()
         // Warm-up: the node has joined its groups once one request is answered.
         _ = try await client.recommend(request(ids[0], "warm"), timeout: .seconds(120))
@@ -173,10 +173,10 @@ struct ChaosRun {
     private func decisionCounts(_ kafka: KafkaConfiguration) async throws -> [String: Int] {
         let consumer = try KafkaConsumer(configuration: kafka.merging([
             "group.id": "chaos-count-\(UUID())", "enable.auto.commit": "false", "fetch.wait.max.ms": "5",
-        ]))
+        ]), logger: .bench())
         defer { Task { try? await consumer.close() } }
         let topic = XSellTopic.decision.rawValue
-        let partitions = try await KafkaAdmin(configuration: kafka).listTopics()[topic] ?? 0
+        let partitions = try await KafkaAdmin(configuration: kafka, logger: .bench()).listTopics()[topic] ?? 0
         var ends: [Int32: Int64] = [:]
         for partition in 0..<Int32(partitions) {
             ends[partition] = try await consumer.highWatermark(TopicPartition(topic: topic, partition: partition))

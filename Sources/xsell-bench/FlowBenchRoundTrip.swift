@@ -41,7 +41,7 @@ struct RoundTripBench: AsyncParsableCommand {
         if let embedded = broker.embedded {
             try TopicSetup.create(specs, broker: embedded)
         } else {
-            try await TopicSetup.create(specs, admin: KafkaAdmin(configuration: kafka))
+            try await TopicSetup.create(specs, admin: KafkaAdmin(configuration: kafka, logger: .bench()))
             kafka = kafka.merging(["session.timeout.ms": "6000", "max.poll.interval.ms": "7000"])
         }
         let run = UUID().uuidString.prefix(8).lowercased()
@@ -57,7 +57,7 @@ struct RoundTripBench: AsyncParsableCommand {
         let (node, nodeTask) = try await startBenchNode(settings)
         let echo = try EchoService(kafka: kafka, requests: echoRequests, replies: echoReplies)
         let echoTask = Task { try await echo.run() }
-        let client = try RecommendationClient(kafka: kafka)
+        let client = try RecommendationClient(kafka: kafka, logger: .bench())
         try await client.start()
         let echoClient = try await EchoClient(kafka: kafka, requests: echoRequests, replies: echoReplies)
         defer {
@@ -67,7 +67,7 @@ struct RoundTripBench: AsyncParsableCommand {
 
         // Profiles for the customers (the tutorial's cust_42, cloned), ingested before measuring.
         let ids = (0..<customers).map { "bench-\(run)-\($0)" }
-        let producer = try KafkaProducer(configuration: kafka)
+        let producer = try KafkaProducer(configuration: kafka, logger: .bench())
         for id in ids {
             let profile = FlowCatalogue.cust42(as: id, at: WallClock.now())
             try producer.send(OutgoingMessage(
@@ -111,8 +111,7 @@ struct RoundTripBench: AsyncParsableCommand {
 
 /// Starts a node for a bench (warnings and errors to stderr) and runs it in a task.
 func startBenchNode(_ settings: NodeSettings) async throws -> (Node, Task<Void, any Error>) {
-    var logger = Logger(label: "xsell.bench") { StreamLogHandler.standardError(label: $0) }
-    logger.logLevel = .warning
+    let logger = Logger.bench()
     let node = try Node(settings: settings, logger: logger)
     try await node.start()
     return (node, Task { try await node.run() })
@@ -141,9 +140,9 @@ final class EchoService: Sendable {
     private let replies: String
 
     init(kafka: KafkaConfiguration, requests: String, replies: String) throws {
-        consumer = try KafkaConsumer(configuration: kafka.lowLatencyConsumer.merging(["group.id": "bench-echo-\(UUID())"]))
+        consumer = try KafkaConsumer(configuration: kafka.lowLatencyConsumer.merging(["group.id": "bench-echo-\(UUID())"]), logger: .bench())
         try consumer.subscribe(topics: [requests])
-        producer = try KafkaProducer(configuration: kafka.lowLatencyProducer)
+        producer = try KafkaProducer(configuration: kafka.lowLatencyProducer, logger: .bench())
         self.replies = replies
     }
 
@@ -171,7 +170,7 @@ final class EchoClient: Sendable {
     private let requests: String
 
     init(kafka: KafkaConfiguration, requests: String, replies: String) async throws {
-        channel = try RequestReplyChannel(kafka: kafka, replyTopic: replies) { value in
+        channel = try RequestReplyChannel(kafka: kafka, replyTopic: replies, logger: .bench()) { value in
             RequestCodec.requestId(in: value).map { ($0, ()) }
         }
         self.requests = requests

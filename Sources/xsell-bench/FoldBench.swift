@@ -149,8 +149,7 @@ struct FoldRun: AsyncParsableCommand {
     /// Cold restart vs snapshot + tail: a snapshot of the whole log is written, a tail of 10%
     /// more events (the days after) is appended, and both restarts fold the same log.
     private func measureRestart(config: XSellConfig, stream: BankStream, log: String) async throws {
-        var logger = Logger(label: "bench")
-        logger.logLevel = .error
+        let logger = Logger.bench(level: .error)
         let clock = ContinuousClock()
         let snapshots = log + "-snapshots"
         defer { try? FileManager.default.removeItem(atPath: snapshots) }

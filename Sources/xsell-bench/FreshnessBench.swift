@@ -29,17 +29,16 @@ struct FreshnessBench: AsyncParsableCommand {
         let dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "xsell-freshness-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dataDirectory) }
-        var logger = Logger(label: "bench")
-        logger.logLevel = .error
+        let logger = Logger.bench(level: .error)
         let node = try Node(
             settings: NodeSettings(
                 kafka: kafka, config: try ConfigLoader.load(path: config), dataDirectory: dataDirectory, roles: .all),
             logger: logger)
         try await node.start()
         let running = Task { try await node.run() }
-        let client = try RecommendationClient(kafka: kafka)
+        let client = try RecommendationClient(kafka: kafka, logger: .bench())
         try await client.start()
-        let producer = try KafkaProducer(configuration: kafka.lowLatencyProducer)
+        let producer = try KafkaProducer(configuration: kafka.lowLatencyProducer, logger: .bench())
         let clock = ContinuousClock()
 
         var roundTrips: [Duration] = []

@@ -47,7 +47,7 @@ struct IngestBench: AsyncParsableCommand {
 
     /// Refuses a topic that already holds messages (a reused tansu): the counts would be off.
     private func requireEmpty(_ topic: String, base: KafkaConfiguration) async throws {
-        let probe = try KafkaConsumer(configuration: base.merging(["group.id": "xsell-bench-probe"]))
+        let probe = try KafkaConsumer(configuration: base.merging(["group.id": "xsell-bench-probe"]), logger: .bench())
         for partition in 0..<partitions {
             let high = try await probe.highWatermark(TopicPartition(topic: topic, partition: Int32(partition)))
             guard high == 0 else {
@@ -60,7 +60,7 @@ struct IngestBench: AsyncParsableCommand {
     private func produce(_ values: [[UInt8]], topic: String, base: KafkaConfiguration) async throws {
         let producer = try KafkaProducer(configuration: base.merging([
             "linger.ms": "5", "queue.buffering.max.messages": "1000000", "queue.buffering.max.kbytes": "1048576",
-        ]))
+        ]), logger: .bench())
         for (index, value) in values.enumerated() {
             let key = Array("customer-\(index % 5_000)".utf8)
             while true {
@@ -79,7 +79,7 @@ struct IngestBench: AsyncParsableCommand {
     private func rawConsumeRate(_ assignment: [TopicPartitionOffset], count: Int, base: KafkaConfiguration) async throws -> Rate {
         let consumer = try KafkaConsumer(configuration: base.merging([
             "group.id": "xsell-bench-raw-\(UUID().uuidString)", "enable.auto.commit": "false",
-        ]))
+        ]), logger: .bench())
         try consumer.assign(assignment)
         var rate = Rate(count: count, start: .now)
         var received = 0
@@ -102,11 +102,10 @@ struct IngestBench: AsyncParsableCommand {
         let directory = NSTemporaryDirectory() + "xsell-bench-ingest-\(UUID().uuidString.prefix(8))"
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let log = try EventLogWriter.open(directory: directory)
-        let consumer = try KafkaConsumer(configuration: base.merging(["group.id": "xsell-bench-ingest-\(UUID().uuidString)"]))
+        let consumer = try KafkaConsumer(configuration: base.merging(["group.id": "xsell-bench-ingest-\(UUID().uuidString)"]), logger: .bench())
         try consumer.assign(assignment)
-        let producer = try KafkaProducer(configuration: base)
-        var logger = Logger(label: "xsell-bench.ingest")
-        logger.logLevel = .warning
+        let producer = try KafkaProducer(configuration: base, logger: .bench())
+        let logger = Logger.bench("xsell-bench.ingest")
         let ingestor = Ingestor(consumer: consumer, producer: producer, log: log, schema: schema, logger: logger)
         var rate = Rate(count: count, start: .now)
         let task = Task { try await ingestor.run() }

@@ -16,7 +16,7 @@ func measureKafkaThroughput(
         "linger.ms": "5",
         "queue.buffering.max.messages": "1000000",
         "queue.buffering.max.kbytes": "1048576",
-    ]))
+    ]), logger: .bench())
     let failures = Atomic(0)
     let payload = [UInt8](repeating: UInt8(ascii: "x"), count: messageSize)
     let clock = ContinuousClock()
@@ -40,12 +40,12 @@ func measureKafkaThroughput(
         throw KafkaError(code: .messageTimedOut, message: "\(failed) of \(messageCount) deliveries failed")
     }
 
-    let partitions = try await KafkaAdmin(configuration: base).listTopics()[topic] ?? 0
+    let partitions = try await KafkaAdmin(configuration: base, logger: .bench()).listTopics()[topic] ?? 0
     let consumer = try KafkaConsumer(configuration: base.merging([
         "group.id": "xsell-bench-\(UUID().uuidString)",
         "enable.auto.commit": "false",
         "fetch.wait.max.ms": "10",
-    ]))
+    ]), logger: .bench())
     try consumer.assign((0..<partitions).map { TopicPartitionOffset(topic: topic, partition: Int32($0), offset: .beginning) })
     // Timed from the first message on, so connection set-up and offset lookup are not counted.
     var consumeStart: ContinuousClock.Instant?

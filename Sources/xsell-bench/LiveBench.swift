@@ -54,7 +54,7 @@ struct LiveBench: AsyncParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: settings.dataDirectory) }
         let (node, nodeTask) = try await startBenchNode(settings)
         let projection = try requireBench(node.projection, "projection")
-        let client = try RecommendationClient(kafka: kafka)
+        let client = try RecommendationClient(kafka: kafka, logger: .bench())
         try await client.start()
         let echo = try EchoService(kafka: kafka, requests: echoRequests, replies: echoReplies)
         let echoTask = Task { try await echo.run() }
@@ -118,7 +118,7 @@ struct LiveBench: AsyncParsableCommand {
 
     /// Publishes `messages` at `rate` per second (in 10 ms slots) and waits for every delivery.
     private static func publish(_ messages: [OutgoingMessage], rate: Int, kafka: KafkaConfiguration) async throws -> Double {
-        let producer = try KafkaProducer(configuration: kafka.merging(["linger.ms": "5", "queue.buffering.max.messages": "1000000"]))
+        let producer = try KafkaProducer(configuration: kafka.merging(["linger.ms": "5", "queue.buffering.max.messages": "1000000"]), logger: .bench())
         let clock = ContinuousClock()
         let start = clock.now
         let perSlot = max(1, rate / 100)

@@ -94,7 +94,7 @@ final class ReplicaBenchRun: Sendable {
         if let tansu {
             broker = nil
             bootstrap = tansu
-            try await TopicSetup.create(specs, partitions: 6, admin: KafkaAdmin(configuration: KafkaConfiguration(bootstrapServers: tansu)))
+            try await TopicSetup.create(specs, partitions: 6, admin: KafkaAdmin(configuration: KafkaConfiguration(bootstrapServers: tansu), logger: .bench()))
         } else {
             let embedded = try EmbeddedBroker(brokerCount: 1)
             try TopicSetup.create(specs, partitions: 6, broker: embedded)
@@ -113,9 +113,9 @@ final class ReplicaBenchRun: Sendable {
                 properties: properties)
         }
         for index in 1...replicas { children[index] = try launch(index) }
-        let client = try RecommendationClient(kafka: KafkaConfiguration(bootstrapServers: bootstrap))
+        let client = try RecommendationClient(kafka: KafkaConfiguration(bootstrapServers: bootstrap), logger: .bench())
         try await client.start()
-        let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: bootstrap))
+        let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: bootstrap), logger: .bench())
         let ids = (0..<customers).map { "bench-replica-\($0)" }
         let tutorialProfile = try String(contentsOfFile: topics + "/examples/tutorial-customers.jsonl", encoding: .utf8)
             .split(separator: "\n").first { $0.contains(#""customerId":"cust_42""#) }.map(String.init) ?? ""

@@ -34,13 +34,15 @@ enum CommandSetup {
 
     /// Kafka for `common`, checked: the cluster's topics, asked within `--timeout`, or an error
     /// that names the address and the reason (unreachable, or a librdkafka too old for it).
-    /// `required` topics must exist.
-    static func reach(_ common: CommonOptions, required: [String] = []) async throws -> (KafkaConfiguration, [String: Int]) {
+    /// `required` topics must exist. librdkafka's lines about the probe go to `logger`.
+    static func reach(_ common: CommonOptions, required: [String] = [], logger: Logger) async throws
+        -> (KafkaConfiguration, [String: Int])
+    {
         let servers = try requireBootstrapServers(common)
         let kafka = try kafka(common, bootstrapServers: servers)
         let topics: [String: Int]
         do {
-            topics = try await BrokerProbe.topics(kafka, timeout: common.timeLimit)
+            topics = try await BrokerProbe.topics(kafka, timeout: common.timeLimit, logger: logger)
         } catch let error as KafkaError {
             throw CommandFailure(error.message)
         }

@@ -19,11 +19,12 @@ struct Publish: AsyncParsableCommand {
 
     func run() async throws {
         let lines = try Self.lines(of: file)
-        let (kafka, _) = try await CommandSetup.reach(common, required: [topic])
+        let logger = CommandSetup.logger("xsell.publish")
+        let (kafka, _) = try await CommandSetup.reach(common, required: [topic], logger: logger)
         // A message not delivered within --timeout fails the command instead of retrying for 5 minutes.
         let producer = try KafkaProducer(configuration: kafka.merging([
             "message.timeout.ms": String(Int64(common.timeout * 1_000)),
-        ]))
+        ]), logger: logger)
         var eventIds: Set<String> = []
         var reports: [DeliveryReport] = []
         for (number, line) in lines {

@@ -26,9 +26,10 @@ struct Recommend: AsyncParsableCommand {
     /// Everything (reaching Kafka, positioning the reply reader, the reply) within `--timeout`.
     func run() async throws {
         let deadline = ContinuousClock.now + common.timeLimit
+        let logger = CommandSetup.logger("xsell.recommend")
         let (kafka, _) = try await CommandSetup.reach(
-            common, required: [XSellTopic.requested.rawValue, XSellTopic.returned.rawValue])
-        let client = try RecommendationClient(kafka: kafka)
+            common, required: [XSellTopic.requested.rawValue, XSellTopic.returned.rawValue], logger: logger)
+        let client = try RecommendationClient(kafka: kafka, logger: logger)
         try await client.start()
         let request = RecommendationRequest(
             requestId: "cli-\(UUID().uuidString.lowercased())", customerId: customer, channel: channel,

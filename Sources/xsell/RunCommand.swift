@@ -2,6 +2,7 @@ import ArgumentParser
 import ConfigLoading
 import Foundation
 import KafkaClient
+import Logging
 import OperationsEndpoint
 import Prometheus
 import Runtime
@@ -23,10 +24,11 @@ struct Run: AsyncParsableCommand {
 
     func run() async throws {
         let config = try CommandSetup.config(common)
+        let log = CommandSetup.logger("xsell.run")
         var embedded: EmbeddedBroker?
         let bootstrapServers: String
         if let servers = common.resolvedBootstrapServers {
-            _ = try await CommandSetup.reach(common, required: Roles.all.topics)
+            _ = try await CommandSetup.reach(common, required: Roles.all.topics, logger: log)
             bootstrapServers = servers
         } else {
             let broker = try EmbeddedBroker(brokerCount: 1)
@@ -38,7 +40,7 @@ struct Run: AsyncParsableCommand {
         let settings = try instance.apply(to: guards.apply(to: NodeSettings(
             kafka: try CommandSetup.kafka(common, bootstrapServers: bootstrapServers), config: config,
             dataDirectory: common.dataDir, roles: .all, instanceId: try instance.resolvedInstanceId)))
-        try await CommandSetup.serve(settings, node: node, label: "xsell.run")
+        try await CommandSetup.serve(settings, node: node, logger: log)
         embedded?.shutdown()
     }
 }
@@ -82,21 +84,22 @@ extension CommandSetup {
     static func serveRole(
         _ role: Roles, common: CommonOptions, guards: InputGuardOptions, instance: InstanceOptions, node: NodeOptions
     ) async throws {
+        let log = logger("xsell." + role.names.joined(separator: "+"))
         let settings = try instance.apply(to: guards.apply(to: NodeSettings(
-            kafka: try await reach(common, required: role.topics).0,
+            kafka: try await reach(common, required: role.topics, logger: log).0,
             config: try config(common), dataDirectory: common.dataDir, roles: role, instanceId: try instance.resolvedInstanceId)))
-        try await serve(settings, node: node, label: "xsell." + role.names.joined(separator: "+"))
+        try await serve(settings, node: node, logger: log)
     }
 
     /// Starts a node for `settings` with its operations endpoint, announces readiness on
-    /// standard output the moment `GET /readyz` turns 200, and runs until a signal.
-    static func serve(_ settings: NodeSettings, node options: NodeOptions, label: String) async throws {
+    /// standard output the moment `GET /readyz` turns 200, and runs until a signal; the node and
+    /// its endpoint log to `log`.
+    static func serve(_ settings: NodeSettings, node options: NodeOptions, logger log: Logger) async throws {
         var settings = settings
         let registry = PrometheusCollectorRegistry()
         settings.metrics = NodeMetrics(factory: OperationsServer.metricsFactory(registry: registry))
         settings.readiness = ReadinessRules(maxIngestLag: options.readyMaxLag)
         try ensureDirectory(settings.dataDirectory)
-        let log = logger(label)
         let readyLine = "xsell ready: roles \(settings.roles.names.joined(separator: "+")), instance \(settings.instanceId), data in \(settings.dataDirectory)"
         let node = try Node(settings: settings, logger: log, onReady: { announce(readyLine) })
         var outer: [any Service] = []

@@ -51,7 +51,8 @@ struct Simulate: AsyncParsableCommand {
             return
         }
         let simulation = LiveSimulation(
-            kafka: try CommandSetup.kafka(common, bootstrapServers: try CommandSetup.requireBootstrapServers(common)), bank: bank, seed: seed)
+            kafka: try CommandSetup.kafka(common, bootstrapServers: try CommandSetup.requireBootstrapServers(common)), bank: bank, seed: seed,
+            logger: CommandSetup.logger("xsell.simulate"))
         let people = simulation.customers(count: customers)
         try Self.write([bank.truth.json] + people.map(bank.truth.json), to: truthOut)
         let profiles = try await simulation.publishProfiles(people)

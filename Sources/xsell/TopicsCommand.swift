@@ -31,13 +31,15 @@ struct Topics: AsyncParsableCommand {
 
         func run() async throws {
             let specs = try TopicSpec.loadAll(directory: topics)
-            let (kafka, existing) = try await CommandSetup.reach(common)
+            let logger = CommandSetup.logger("xsell.topics")
+            let (kafka, existing) = try await CommandSetup.reach(common, logger: logger)
             if specs.allSatisfy({ existing[$0.name] != nil }) {
                 print("all \(specs.count) topics exist")
             } else {
                 do {
                     try await TopicSetup.create(
-                        specs, partitions: partitions, admin: try KafkaAdmin(configuration: kafka), timeout: common.timeLimit)
+                        specs, partitions: partitions, admin: try KafkaAdmin(configuration: kafka, logger: logger),
+                        timeout: common.timeLimit)
                 } catch let error as KafkaError where error.code == .timedOut {
                     let missing = specs.map(\.name).filter { existing[$0] == nil }
                     throw CommandFailure(
@@ -47,7 +49,7 @@ struct Topics: AsyncParsableCommand {
                             + "this way; `xsell run` creates the topics of topics/ on its embedded broker itself")
                 }
             }
-            let listed = try await CommandSetup.reach(common).1
+            let listed = try await CommandSetup.reach(common, logger: logger).1
             for (name, count) in listed.sorted(by: { $0.key < $1.key }) where specs.contains(where: { $0.name == name }) {
                 print("\(name)\t\(count) partitions")
             }

@@ -16,13 +16,13 @@ struct CommitOutageTests {
         defer { broker.shutdown() }
         try broker.createTopic("commit-outage", partitions: 1)
         let kafka = KafkaConfiguration(bootstrapServers: broker.bootstrapServers).merging(["log_level": "0"])
-        let producer = try KafkaProducer(configuration: kafka)
+        let producer = try KafkaProducer(configuration: kafka, logger: .test())
         _ = try await producer.send(OutgoingMessage(topic: "commit-outage", key: nil, value: Array("x".utf8)))
         try await producer.close()
         let group = "commit-outage-\(UUID().uuidString.prefix(8))"
         let consumer = try KafkaConsumer(configuration: kafka.merging([
             "group.id": group, "enable.auto.commit": "false", "session.timeout.ms": "6000", "heartbeat.interval.ms": "500",
-        ]))
+        ]), logger: .test())
         try consumer.subscribe(topics: ["commit-outage"])
         var messages: [KafkaMessage] = []
         while messages.isEmpty { messages = try await consumer.poll(maxMessages: 10, timeout: .seconds(1)) }
@@ -43,7 +43,7 @@ struct CommitOutageTests {
         try broker.setBrokerUp(1)
         // The member goes on: it rejoins and reads what comes next (and may re-read "x", whose
         // offset was lost with the assignment: ingest skips such re-reads by source coordinates).
-        let sentinelProducer = try KafkaProducer(configuration: kafka)
+        let sentinelProducer = try KafkaProducer(configuration: kafka, logger: .test())
         _ = try await sentinelProducer.send(OutgoingMessage(topic: "commit-outage", key: nil, value: Array("y".utf8)))
         try await sentinelProducer.close()
         var after: [String] = []

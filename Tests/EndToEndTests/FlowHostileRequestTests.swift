@@ -59,7 +59,7 @@ extension FlowEndToEndTests {
           arguments: BrokerKind.available)
     func oversizedRequests(broker: BrokerKind) async throws {
         try await FlowHarness.scoped(broker) { harness, replies, deadLetters in
-        let bigProducer = try KafkaProducer(configuration: harness.kafka.merging(["message.max.bytes": "3000000"]))
+        let bigProducer = try KafkaProducer(configuration: harness.kafka.merging(["message.max.bytes": "3000000"]), logger: .test())
 
         let customerId = FlowFixtures.treatedCustomer("big")
         try await harness.publish(.profile, key: customerId, value: try FlowFixtures.cust42Profile(as: customerId))
@@ -151,7 +151,7 @@ extension FlowHarness {
         if let embedded {
             try embedded.createTopic(topic, partitions: 1)
         } else {
-            try await KafkaAdmin(configuration: kafka).createTopics([NewTopic(name: topic, partitions: 1)])
+            try await KafkaAdmin(configuration: kafka, logger: .test()).createTopics([NewTopic(name: topic, partitions: 1)])
         }
     }
 }

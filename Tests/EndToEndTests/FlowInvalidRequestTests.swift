@@ -76,7 +76,7 @@ extension FlowEndToEndTests {
         if let embedded = harness.embedded {
             try embedded.createTopic(privateTopic, partitions: 1)
         } else {
-            try await KafkaAdmin(configuration: harness.kafka).createTopics([NewTopic(name: privateTopic, partitions: 1)])
+            try await KafkaAdmin(configuration: harness.kafka, logger: .test()).createTopics([NewTopic(name: privateTopic, partitions: 1)])
         }
         let replies = try await harness.tail(privateTopic)
         let badId = "flow-bad-\(UUID().uuidString.lowercased())"

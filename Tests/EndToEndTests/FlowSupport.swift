@@ -145,7 +145,7 @@ final class FlowHarness: Sendable {
         case .tansu:
             let address = try #require(BrokerKind.tansuBootstrap)
             kafka = KafkaConfiguration(bootstrapServers: address)
-            try await TopicSetup.create(specs, admin: KafkaAdmin(configuration: kafka))
+            try await TopicSetup.create(specs, admin: KafkaAdmin(configuration: kafka, logger: .test()))
             // tansu joins a group in ~3.5 s with these (~20 s with the defaults).
             kafka = kafka.merging(["session.timeout.ms": "6000", "max.poll.interval.ms": "7000"])
         }
@@ -174,9 +174,9 @@ final class FlowHarness: Sendable {
                 throw error
             }
         }
-        let client = try RecommendationClient(kafka: kafka)
+        let client = try RecommendationClient(kafka: kafka, logger: .test())
         try await client.start()
-        let producer = try KafkaProducer(configuration: kafka.lowLatencyProducer)
+        let producer = try KafkaProducer(configuration: kafka.lowLatencyProducer, logger: .test())
         return try FlowHarness(
             kind: kind, embedded: embedded, kafka: kafka, settings: settings, node: node, client: client,
             producer: producer, runTask: runTask, ending: ending)
@@ -331,8 +331,8 @@ final class TopicTail: Sendable {
     init(kafka: KafkaConfiguration, topic: String) async throws {
         consumer = try KafkaConsumer(configuration: kafka.lowLatencyConsumer.merging([
             "group.id": "flow-tail-\(UUID().uuidString)", "enable.auto.commit": "false",
-        ]))
-        let partitions = try #require(try await KafkaAdmin(configuration: kafka).listTopics()[topic])
+        ]), logger: .test())
+        let partitions = try #require(try await KafkaAdmin(configuration: kafka, logger: .test()).listTopics()[topic])
         try consumer.assign((0..<partitions).map { TopicPartitionOffset(topic: topic, partition: Int32($0), offset: .beginning) })
     }
 

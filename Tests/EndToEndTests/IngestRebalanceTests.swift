@@ -36,7 +36,7 @@ struct IngestRebalanceTests {
             // read while it held partitions is read again by ingest once they come back.
             let intruder = try KafkaConsumer(configuration: context.broker.base.merging(IngestBroker.ingestProperties).merging([
                 "group.id": IngestProcess.group, "enable.auto.commit": "false", "fetch.wait.max.ms": "5",
-            ]))
+            ]), logger: .test())
             try intruder.subscribe(topics: IngestFixtures.eventTopics.map(\.rawValue))
             var intruderRead = 0
             var publishedDuring = false

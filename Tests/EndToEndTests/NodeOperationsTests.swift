@@ -75,7 +75,7 @@ import XSellTestSupport
         let scratch = try ScratchDirectory("ready")
         defer { scratch.remove() }
         let kafka = KafkaConfiguration(bootstrapServers: broker.bootstrapServers).merging(["log_level": "3"])
-        let producer = try KafkaProducer(configuration: kafka)
+        let producer = try KafkaProducer(configuration: kafka, logger: .test())
         for line in try String(contentsOfFile: PackagePaths.root + "/topics/examples/tutorial-customers.jsonl", encoding: .utf8)
             .split(separator: "\n")
         {
@@ -88,7 +88,7 @@ import XSellTestSupport
         let node = try await RunningNode.start(bootstrap: broker.bootstrapServers, scratch: scratch)
         let (status, body) = try await node.get("/readyz")
         #expect(status == 200, "\(body)")
-        let client = try RecommendationClient(kafka: kafka)
+        let client = try RecommendationClient(kafka: kafka, logger: .test())
         try await client.start()
         let reply = try await client.recommend(
             RecommendationRequest(
@@ -120,7 +120,7 @@ import XSellTestSupport
         #expect(try await node.sample(decided) ?? 0 == 0)
 
         let kafka = KafkaConfiguration(bootstrapServers: broker.bootstrapServers).merging(["log_level": "3"])
-        let producer = try KafkaProducer(configuration: kafka)
+        let producer = try KafkaProducer(configuration: kafka, logger: .test())
         let lines = try String(contentsOfFile: PackagePaths.root + "/topics/examples/tutorial-customers.jsonl", encoding: .utf8)
             .split(separator: "\n")
         for line in lines {
@@ -131,7 +131,7 @@ import XSellTestSupport
         _ = try await producer.send(OutgoingMessage(
             topic: XSellTopic.requested.rawValue, key: Array("x".utf8), value: Array(#"{"requestId":"bad-1"}"#.utf8)))
         try await producer.close()
-        let client = try RecommendationClient(kafka: kafka)
+        let client = try RecommendationClient(kafka: kafka, logger: .test())
         try await client.start()
         for index in 0..<3 {
             _ = try await client.recommend(

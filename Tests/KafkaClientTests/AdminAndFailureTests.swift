@@ -13,7 +13,7 @@ struct AdminAndFailureTests {
         let name = "admin-\(groupName())"
         try await broker.createTopic(named: name, partitions: 3)
         try await broker.createTopic(named: name, partitions: 3)
-        #expect(try await KafkaAdmin(configuration: broker.base).listTopics()[name] == 3)
+        #expect(try await KafkaAdmin(configuration: broker.base, logger: .test()).listTopics()[name] == 3)
     }
 
     @Test("a broker outage loses nothing")
@@ -76,9 +76,9 @@ struct ConfigurationTests {
 
     @Test func rejectsUnknownProperties() {
         #expect(throws: KafkaError.self) {
-            _ = try KafkaProducer(configuration: KafkaConfiguration(properties: ["no.such.property": "1"]))
+            _ = try KafkaProducer(configuration: KafkaConfiguration(properties: ["no.such.property": "1"]), logger: .test())
         }
-        #expect(throws: KafkaError.self) { _ = try KafkaConsumer(configuration: KafkaConfiguration()) }
+        #expect(throws: KafkaError.self) { _ = try KafkaConsumer(configuration: KafkaConfiguration(), logger: .test()) }
     }
 
     @Test func describesErrors() {

@@ -36,14 +36,14 @@ final class TestBroker: Sendable {
         if let embedded {
             try embedded.createTopic(name, partitions: partitions)
         } else {
-            try await KafkaAdmin(configuration: base).createTopics([NewTopic(name: name, partitions: partitions)])
+            try await KafkaAdmin(configuration: base, logger: .test()).createTopics([NewTopic(name: name, partitions: partitions)])
         }
     }
 
     var base: KafkaConfiguration { KafkaConfiguration(bootstrapServers: bootstrapServers) }
 
     func producer() throws -> KafkaProducer {
-        try KafkaProducer(configuration: base.merging(["linger.ms": "1"]))
+        try KafkaProducer(configuration: base.merging(["linger.ms": "1"]), logger: .test())
     }
 
     /// A consumer tuned for quick group joins (tansu needs the short session timeout). The poll
@@ -57,7 +57,7 @@ final class TestBroker: Sendable {
             "heartbeat.interval.ms": "500",
             "max.poll.interval.ms": "60000",
             "fetch.wait.max.ms": "5",
-        ].merging(extra) { _, new in new }))
+        ].merging(extra) { _, new in new }), logger: .test())
     }
 }
 

@@ -49,7 +49,7 @@ final class IngestBroker: Sendable {
                 outputPath: scratch.path + "/tansu.log")
             let broker = IngestBroker(kind: kind, bootstrapServers: address, embedded: nil, tansu: process)
             // librdkafka reconnects until tansu listens; CreateTopics then waits for its answer.
-            let admin = try KafkaAdmin(configuration: broker.base.merging(["reconnect.backoff.max.ms": "100"]))
+            let admin = try KafkaAdmin(configuration: broker.base.merging(["reconnect.backoff.max.ms": "100"]), logger: .test())
             try await TopicSetup.create(specs, partitions: partitions, admin: admin)
             return broker
         }
@@ -76,14 +76,14 @@ final class IngestBroker: Sendable {
 
     /// A producer for test traffic; accepts messages up to 4 MB (for the too-large case).
     func producer() throws -> KafkaProducer {
-        try KafkaProducer(configuration: base.merging(["linger.ms": "2", "message.max.bytes": "4000000"]))
+        try KafkaProducer(configuration: base.merging(["linger.ms": "2", "message.max.bytes": "4000000"]), logger: .test())
     }
 
     /// A consumer that reads assigned partitions (no group join) on behalf of `group`.
     func reader(group: String) throws -> KafkaConsumer {
         try KafkaConsumer(configuration: base.merging([
             "group.id": group, "enable.auto.commit": "false", "fetch.wait.max.ms": "5",
-        ]))
+        ]), logger: .test())
     }
 }
 

@@ -9,6 +9,7 @@ import Synchronization
 import Testing
 import XSellClient
 import XSellCore
+import XSellTestSupport
 
 /// `xsell run` replica processes on one test's broker (docs/scaling.md): each with its own
 /// `--instance-id` and data directory, all with one configuration file.
@@ -134,7 +135,7 @@ final class RequestStream: Sendable {
     private let tasks = Mutex<[Task<Void, Never>]>([])
 
     init(kafka: KafkaConfiguration) async throws {
-        client = try RecommendationClient(kafka: kafka)
+        client = try RecommendationClient(kafka: kafka, logger: .test())
         try await client.start()
     }
 
