@@ -87,46 +87,6 @@ final class IngestBroker: Sendable {
     }
 }
 
-/// Paths of this package's checkout and its build products.
-enum PackagePaths {
-    /// The package root (this file is `Tests/EndToEndTests/Support/…`).
-    static let root: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<4 { url.deleteLastPathComponent() }
-        return url.path
-    }()
-
-    /// The tansu broker binary.
-    static var tansu: String {
-        ProcessInfo.processInfo.environment["XSELL_TANSU_BIN"] ?? root + "/.tools/bin/tansu"
-    }
-
-    /// The `xsell` executable built with the tests: next to the test product, else
-    /// `.build/debug/xsell` (or `$XSELL_BIN`).
-    static func xsell() throws -> String {
-        let fm = FileManager.default
-        var candidates: [String] = []
-        if let explicit = ProcessInfo.processInfo.environment["XSELL_BIN"] { candidates.append(explicit) }
-        if let test = Bundle.main.executableURL ?? URL(string: "file://" + CommandLine.arguments[0]) {
-            var dir = test.resolvingSymlinksInPath().deletingLastPathComponent()
-            for _ in 0..<4 {  // the test product may sit inside an .xctest bundle
-                candidates.append(dir.appendingPathComponent("xsell").path)
-                dir.deleteLastPathComponent()
-            }
-        }
-        candidates.append(root + "/.build/debug/xsell")
-        guard let found = candidates.first(where: { fm.isExecutableFile(atPath: $0) && !isDirectory($0) }) else {
-            throw TestFailure("no xsell executable (build it first: swift build); looked at \(candidates)")
-        }
-        return found
-    }
-
-    private static func isDirectory(_ path: String) -> Bool {
-        var directory: ObjCBool = false
-        return FileManager.default.fileExists(atPath: path, isDirectory: &directory) && directory.boolValue
-    }
-}
-
 /// A temporary directory for one test, removed by ``remove()``.
 struct ScratchDirectory: Sendable {
     let path: String
