@@ -13,7 +13,6 @@ import Synchronization
 /// `enable.auto.commit` (default on), on ``commit()``, and on ``close()``.
 public final class KafkaConsumer: Sendable {
     private struct State {
-        var closing = false
         var assignment: Set<TopicPartition> = []
         /// Per assigned partition, the offset after the last message (or end-of-partition
         /// event) that ``poll(maxMessages:timeout:)`` returned: the consumer's position.
@@ -24,6 +23,8 @@ public final class KafkaConsumer: Sendable {
     private let worker = BlockingWorker(name: "kafka-consumer")
     private let logger: Logger
     private let state = Mutex(State())
+    /// Every call into the handle holds a lease (no lock across librdkafka); close waits for them.
+    private let lifecycle = HandleGuard(client: "consumer")
     private let rebalanceContinuation: AsyncStream<RebalanceEvent>.Continuation
 
     /// Assignment changes as they happen (inside ``poll(maxMessages:timeout:)``); finishes on
@@ -55,7 +56,7 @@ public final class KafkaConsumer: Sendable {
     deinit {
         // Not closed: close and destroy on the consumer thread, without waiting here.
         let handle = handle
-        if state.withLock({ $0.closing }) { return }
+        if lifecycle.isClosing { return }
         worker.submit {
             rd_kafka_consumer_close(handle.pointer)
             handle.destroy()
@@ -67,9 +68,10 @@ public final class KafkaConsumer: Sendable {
     /// The partitions currently assigned to this consumer.
     public var assignment: Set<TopicPartition> { state.withLock { $0.assignment } }
 
-    /// Joins the group for `topics` (replacing any previous subscription).
-    public func subscribe(topics: [String]) throws {
-        try withOpenHandle { rk throws(KafkaError) in
+    /// Joins the group for `topics` (replacing any previous subscription). Runs on the
+    /// consumer thread: librdkafka waits for its group thread to take the subscription.
+    public func subscribe(topics: [String]) async throws {
+        try await runOnWorker { rk in
             let partitions = topics.map { (TopicPartition(topic: $0, partition: -1), Int64(0)) }  // -1: RD_KAFKA_PARTITION_UA
             try PartitionList.with(partitions) { list throws(KafkaError) in
                 try KafkaError.check(rd_kafka_subscribe(rk, list), "subscribe")
@@ -114,13 +116,14 @@ public final class KafkaConsumer: Sendable {
     }
 
     /// Reads exactly these partitions from the given positions, without joining the group.
-    public func assign(_ partitions: [TopicPartitionOffset]) throws {
-        try withOpenHandle { rk throws(KafkaError) in
+    /// Runs on the consumer thread: librdkafka waits for its group thread to take the assignment.
+    public func assign(_ partitions: [TopicPartitionOffset]) async throws {
+        try await runOnWorker { [self] rk in
             try PartitionList.with(partitions.map { ($0.topicPartition, $0.offset.raw) }) { list throws(KafkaError) in
                 try KafkaError.check(rd_kafka_assign(rk, list), "assign")
             }
+            state.withLock { $0.assignment = Set(partitions.map(\.topicPartition)) }
         }
-        state.withLock { $0.assignment = Set(partitions.map(\.topicPartition)) }
     }
 
     /// Waits up to `timeout` for a first message, then returns it with up to `maxMessages - 1`
@@ -272,17 +275,14 @@ public final class KafkaConsumer: Sendable {
     /// Leaves the group cleanly (final revoke, commit of stored offsets when auto commit is on)
     /// and destroys the handle. Later calls throw; calling it again does nothing.
     public func close() async throws {
-        let wasOpen = state.withLock { state in
-            defer { state.closing = true }
-            return !state.closing
-        }
-        guard wasOpen else { return }
+        guard await lifecycle.beginClose() else { return }
         let handle = handle
         try await worker.run { [self] in
             let err = rd_kafka_consumer_close(handle.pointer)
             drain()
             handle.destroy()  // release point of the handle and its callback sink
             state.withLock { $0.assignment = [] }
+            lifecycle.closed()
             try KafkaError.check(err, "close")
         }
         worker.stop()
@@ -290,15 +290,16 @@ public final class KafkaConsumer: Sendable {
     }
 
     /// Whether ``close()`` has been called.
-    public var isClosed: Bool { state.withLock { $0.closing } }
+    public var isClosed: Bool { lifecycle.isClosing }
 
     // MARK: - Plumbing
 
     /// Runs `body` on the consumer thread unless closing, then publishes callback facts.
     private func runOnWorker<T: Sendable>(_ body: @escaping @Sendable (OpaquePointer) throws -> T) async throws -> T {
         try await worker.run { [self] in
-            // Jobs queued after close() see `closing`; the close job is the last to use the handle.
-            guard !state.withLock({ $0.closing }) else { throw KafkaError.closed("consumer") }
+            // Jobs that run after close() began get no lease; the close job is the last to use the handle.
+            guard lifecycle.acquire() else { throw KafkaError.closed("consumer") }
+            defer { lifecycle.release() }
             defer { drain() }
             return try body(handle.pointer)
         }
@@ -311,20 +312,14 @@ public final class KafkaConsumer: Sendable {
         state.withLock { state in state.positions.merge(positions) { _, new in new } }
     }
 
-    /// Runs a non-blocking read of the handle and the state under the state lock.
+    /// Runs a non-blocking read of the handle, with a copy of the state, under a lease.
     private func withOpenHandleResult<T>(_ body: (OpaquePointer, State) -> T) throws(KafkaError) -> T {
-        try state.withLock { (state) throws(KafkaError) -> T in
-            guard !state.closing else { throw KafkaError.closed("consumer") }
-            return body(handle.pointer, state)
-        }
+        try lifecycle.withLease { () throws(KafkaError) -> T in body(handle.pointer, state.withLock { $0 }) }
     }
 
-    /// Runs a non-blocking call under the state lock, so close() cannot destroy the handle meanwhile.
+    /// Runs a non-blocking call under a lease, so close() cannot destroy the handle meanwhile.
     private func withOpenHandle(_ body: (OpaquePointer) throws(KafkaError) -> Void) throws(KafkaError) {
-        try state.withLock { (state) throws(KafkaError) in
-            guard !state.closing else { throw KafkaError.closed("consumer") }
-            try body(handle.pointer)
-        }
+        try lifecycle.withLease { () throws(KafkaError) in try body(handle.pointer) }
     }
 
     private func withPartitions(

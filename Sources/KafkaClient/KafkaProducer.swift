@@ -1,7 +1,6 @@
 import BlockingThreads
 import Crdkafka
 import Logging
-import Synchronization
 
 /// A Kafka producer (`rd_kafka_t` of type producer) with delivery reports.
 ///
@@ -10,14 +9,13 @@ import Synchronization
 /// `rd_kafka_destroy` run on a second dedicated thread, never on Swift's cooperative pool.
 /// Call ``close(timeout:)`` before dropping the producer, or unflushed messages are lost.
 public final class KafkaProducer: Sendable {
-    private enum Lifecycle { case open, closing, closed }
-
     private let handle: NativeHandle
     private let dispatcher: DeliveryDispatcher
     private let pollWorker: BlockingWorker
     private let blockingWorker: BlockingWorker
-    /// Held during `rd_kafka_produceva`, so `close` cannot destroy the handle under a send.
-    private let lifecycle = Mutex(Lifecycle.open)
+    /// A send holds a lease during `rd_kafka_produceva` (no lock across it: sends run in
+    /// parallel), so `close` cannot destroy the handle under a send.
+    private let lifecycle = HandleGuard(client: "producer")
 
     /// Creates a producer from `configuration` layered over ``KafkaConfiguration/producerDefaults``,
     /// logging to `logger`, the owner's logger (a client has none of its own).
@@ -37,8 +35,7 @@ public final class KafkaProducer: Sendable {
 
     deinit {
         // Not closed: stop polling and destroy the handle on the poll thread, off any caller.
-        let needsDestroy = lifecycle.withLock { $0 != .closed }
-        guard needsDestroy else { return }
+        guard !lifecycle.isClosed else { return }
         let (handle, dispatcher) = (handle, dispatcher)
         dispatcher.requestStop(handle.pointer)
         pollWorker.submit {
@@ -77,6 +74,12 @@ public final class KafkaProducer: Sendable {
 
     /// Waits until every enqueued message has its delivery report, or throws ``KafkaError/Code/timedOut``.
     public func flush(timeout: Duration) async throws {
+        guard lifecycle.acquire() else { throw KafkaError.closed("producer") }
+        defer { lifecycle.release() }
+        try await flushHandle(timeout: timeout)
+    }
+
+    private func flushHandle(timeout: Duration) async throws {
         let (handle, dispatcher) = (handle, dispatcher)
         try await blockingWorker.run {
             let err = rd_kafka_flush(handle.pointer, timeout.milliseconds)
@@ -90,27 +93,22 @@ public final class KafkaProducer: Sendable {
     /// Every send enqueued before `close` gets its delivery report or, if the flush timed out,
     /// a failure. Calling `close` again does nothing.
     public func close(timeout: Duration = .seconds(30)) async throws {
-        let wasOpen = lifecycle.withLock { state in
-            defer { if state == .open { state = .closing } }
-            return state == .open
-        }
-        guard wasOpen else { return }
-        let flushResult = await Result { try await flush(timeout: timeout) }
+        guard await lifecycle.beginClose() else { return }
+        let flushResult = await Result { try await flushHandle(timeout: timeout) }
         let (handle, dispatcher) = (handle, dispatcher)
         dispatcher.requestStop(handle.pointer)
         try await pollWorker.run {  // runs once the poll loop job has returned
             handle.destroy()
             dispatcher.failAll(.closed("producer"))
         }
-        lifecycle.withLock { $0 = .closed }
+        lifecycle.closed()
         pollWorker.stop()
         blockingWorker.stop()
         try flushResult.get()
     }
 
     private func enqueue(_ message: OutgoingMessage, _ waiter: DeliveryDispatcher.Waiter) throws(KafkaError) {
-        try lifecycle.withLock { (state) throws(KafkaError) in
-            guard state == .open else { throw KafkaError.closed("producer") }
+        try lifecycle.withLease { () throws(KafkaError) in
             let id = dispatcher.register(waiter)
             if let error = MessageEncoder.produce(message, id: id, on: handle.pointer) {
                 dispatcher.remove(id)

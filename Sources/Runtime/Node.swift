@@ -99,6 +99,8 @@ public struct NodeSettings: Sendable {
 public final class Node: Sendable {
     private let services: [any Service]
     private let closers: [@Sendable () async -> Void]
+    /// The group consumers and their topics, subscribed by ``start()``.
+    private let subscriptions: [(consumer: KafkaConsumer, topics: [String])]
     private let logger: Logger
     private let roles: Roles
     /// The projection, when this node serves.
@@ -133,7 +135,6 @@ public final class Node: Sendable {
             let consumer = try KafkaConsumer(configuration: settings.clientConfiguration(
                 defaults: settings.groupDefaults(role: "ingest").merging(["fetch.wait.max.ms": "5"]) { a, _ in a },
                 group: settings.ingestGroup), logger: clientLogger("ingest"))
-            try consumer.subscribe(topics: Ingestor.topics)
             ingestConsumer = consumer
             let producer = try KafkaProducer(
                 configuration: settings.clientConfiguration(defaults: [:]), logger: clientLogger("ingest-producer"))
@@ -162,7 +163,6 @@ public final class Node: Sendable {
                         .merging(KafkaConfiguration.lowLatencyConsumerProperties) { a, _ in a },
                     group: settings.serveGroup),
                 logger: clientLogger("serve"))
-            try consumer.subscribe(topics: [XSellTopic.requested.rawValue])
             // Asks for watermarks and this replica's ingest commits; never joins a group.
             var progressConfiguration = settings.clientConfiguration(defaults: [:], group: settings.ingestGroup)
             progressConfiguration["group.instance.id"] = nil
@@ -183,6 +183,9 @@ public final class Node: Sendable {
             runner = projection
         }
         self.projection = runner
+        subscriptions = [
+            ingestConsumer.map { ($0, Ingestor.topics) }, serveConsumer.map { ($0, [XSellTopic.requested.rawValue]) },
+        ].compactMap { $0 }
         services.append(NodeMonitor(
             ingest: ingestConsumer.map { .init(role: "ingest", consumer: $0) },
             serve: serveConsumer.map { .init(role: "serve", consumer: $0) },
@@ -194,9 +197,10 @@ public final class Node: Sendable {
         self.logger = logger
     }
 
-    /// Prepares the services before the group runs: the projection restores its state and
-    /// folds the log to its end.
+    /// Prepares the services before the group runs: the group consumers subscribe, and the
+    /// projection restores its state and folds the log to its end.
     public func start() async throws {
+        for (consumer, topics) in subscriptions { try await consumer.subscribe(topics: topics) }
         try await projection?.restore()
     }
 

@@ -47,7 +47,7 @@ public final class RequestReplyChannel<Reply: Sendable>: Sendable {
             let end = try await consumer.highWatermark(TopicPartition(topic: replyTopic, partition: partition))
             positions.append(TopicPartitionOffset(topic: replyTopic, partition: partition, offset: .exact(end)))
         }
-        try consumer.assign(positions)
+        try await consumer.assign(positions)
         let task = Task { [self] in await readReplies() }
         pump.withLock { $0 = task }
     }

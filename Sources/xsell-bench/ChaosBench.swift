@@ -181,7 +181,7 @@ struct ChaosRun {
         for partition in 0..<Int32(partitions) {
             ends[partition] = try await consumer.highWatermark(TopicPartition(topic: topic, partition: partition))
         }
-        try consumer.assign((0..<Int32(partitions)).map { TopicPartitionOffset(topic: topic, partition: $0, offset: .beginning) })
+        try await consumer.assign((0..<Int32(partitions)).map { TopicPartitionOffset(topic: topic, partition: $0, offset: .beginning) })
         var read: [Int32: Int64] = [:]
         var counts: [String: Int] = [:]
         while ends.contains(where: { $0.value > (read[$0.key] ?? 0) }) {

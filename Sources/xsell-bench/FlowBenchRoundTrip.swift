@@ -55,7 +55,7 @@ struct RoundTripBench: AsyncParsableCommand {
         settings.serveGroup = "bench-serve-\(run)"
         defer { try? FileManager.default.removeItem(atPath: settings.dataDirectory) }
         let (node, nodeTask) = try await startBenchNode(settings)
-        let echo = try EchoService(kafka: kafka, requests: echoRequests, replies: echoReplies)
+        let echo = try await EchoService(kafka: kafka, requests: echoRequests, replies: echoReplies)
         let echoTask = Task { try await echo.run() }
         let client = try RecommendationClient(kafka: kafka, logger: .bench())
         try await client.start()
@@ -139,9 +139,9 @@ final class EchoService: Sendable {
     private let producer: KafkaProducer
     private let replies: String
 
-    init(kafka: KafkaConfiguration, requests: String, replies: String) throws {
+    init(kafka: KafkaConfiguration, requests: String, replies: String) async throws {
         consumer = try KafkaConsumer(configuration: kafka.lowLatencyConsumer.merging(["group.id": "bench-echo-\(UUID())"]), logger: .bench())
-        try consumer.subscribe(topics: [requests])
+        try await consumer.subscribe(topics: [requests])
         producer = try KafkaProducer(configuration: kafka.lowLatencyProducer, logger: .bench())
         self.replies = replies
     }

@@ -80,7 +80,7 @@ struct IngestBench: AsyncParsableCommand {
         let consumer = try KafkaConsumer(configuration: base.merging([
             "group.id": "xsell-bench-raw-\(UUID().uuidString)", "enable.auto.commit": "false",
         ]), logger: .bench())
-        try consumer.assign(assignment)
+        try await consumer.assign(assignment)
         var rate = Rate(count: count, start: .now)
         var received = 0
         while received < count {
@@ -103,7 +103,7 @@ struct IngestBench: AsyncParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let log = try EventLogWriter.open(directory: directory)
         let consumer = try KafkaConsumer(configuration: base.merging(["group.id": "xsell-bench-ingest-\(UUID().uuidString)"]), logger: .bench())
-        try consumer.assign(assignment)
+        try await consumer.assign(assignment)
         let producer = try KafkaProducer(configuration: base, logger: .bench())
         let logger = Logger.bench("xsell-bench.ingest")
         let ingestor = Ingestor(consumer: consumer, producer: producer, log: log, schema: schema, logger: logger)

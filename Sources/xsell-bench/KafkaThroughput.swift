@@ -46,7 +46,7 @@ func measureKafkaThroughput(
         "enable.auto.commit": "false",
         "fetch.wait.max.ms": "10",
     ]), logger: .bench())
-    try consumer.assign((0..<partitions).map { TopicPartitionOffset(topic: topic, partition: Int32($0), offset: .beginning) })
+    try await consumer.assign((0..<partitions).map { TopicPartitionOffset(topic: topic, partition: Int32($0), offset: .beginning) })
     // Timed from the first message on, so connection set-up and offset lookup are not counted.
     var consumeStart: ContinuousClock.Instant?
     var received = 0

@@ -56,7 +56,7 @@ struct LiveBench: AsyncParsableCommand {
         let projection = try requireBench(node.projection, "projection")
         let client = try RecommendationClient(kafka: kafka, logger: .bench())
         try await client.start()
-        let echo = try EchoService(kafka: kafka, requests: echoRequests, replies: echoReplies)
+        let echo = try await EchoService(kafka: kafka, requests: echoRequests, replies: echoReplies)
         let echoTask = Task { try await echo.run() }
         let echoClient = try await EchoClient(kafka: kafka, requests: echoRequests, replies: echoReplies)
 

@@ -23,7 +23,7 @@ struct CommitOutageTests {
         let consumer = try KafkaConsumer(configuration: kafka.merging([
             "group.id": group, "enable.auto.commit": "false", "session.timeout.ms": "6000", "heartbeat.interval.ms": "500",
         ]), logger: .test())
-        try consumer.subscribe(topics: ["commit-outage"])
+        try await consumer.subscribe(topics: ["commit-outage"])
         var messages: [KafkaMessage] = []
         while messages.isEmpty { messages = try await consumer.poll(maxMessages: 10, timeout: .seconds(1)) }
         try consumer.storeOffset(for: messages[0])

@@ -333,7 +333,7 @@ final class TopicTail: Sendable {
             "group.id": "flow-tail-\(UUID().uuidString)", "enable.auto.commit": "false",
         ]), logger: .test())
         let partitions = try #require(try await KafkaAdmin(configuration: kafka, logger: .test()).listTopics()[topic])
-        try consumer.assign((0..<partitions).map { TopicPartitionOffset(topic: topic, partition: Int32($0), offset: .beginning) })
+        try await consumer.assign((0..<partitions).map { TopicPartitionOffset(topic: topic, partition: Int32($0), offset: .beginning) })
     }
 
     /// The first message (already read or arriving within `timeout`) for which `match` holds.

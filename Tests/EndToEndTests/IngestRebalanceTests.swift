@@ -37,7 +37,7 @@ struct IngestRebalanceTests {
             let intruder = try KafkaConsumer(configuration: context.broker.base.merging(IngestBroker.ingestProperties).merging([
                 "group.id": IngestProcess.group, "enable.auto.commit": "false", "fetch.wait.max.ms": "5",
             ]), logger: .test())
-            try intruder.subscribe(topics: IngestFixtures.eventTopics.map(\.rawValue))
+            try await intruder.subscribe(topics: IngestFixtures.eventTopics.map(\.rawValue))
             var intruderRead = 0
             var publishedDuring = false
             let deadline = ContinuousClock.now + .seconds(60)

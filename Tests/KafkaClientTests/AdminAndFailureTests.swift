@@ -23,7 +23,7 @@ struct AdminAndFailureTests {
         let topic = try await broker.createTopic("outage", partitions: 2)
         let producer = try broker.producer()
         let consumer = try broker.consumer(group: groupName())
-        try consumer.subscribe(topics: [topic])
+        try await consumer.subscribe(topics: [topic])
         for index in 0..<10 { _ = try await producer.send(message(topic, index)) }
         var received = try await collect(consumer, count: 10)
 

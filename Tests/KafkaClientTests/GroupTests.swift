@@ -14,7 +14,7 @@ struct GroupTests {
         let group = groupName()
 
         let first = try broker.consumer(group: group, ["enable.auto.commit": "false"])
-        try first.subscribe(topics: [topic])
+        try await first.subscribe(topics: [topic])
         let processed = try await collect(first, count: 4)
         #expect(processed.map(\.offset) == Array(0..<4))
         for received in processed { try first.storeOffset(for: received) }
@@ -22,7 +22,7 @@ struct GroupTests {
         try await first.close()
 
         let second = try broker.consumer(group: group)
-        try second.subscribe(topics: [topic])
+        try await second.subscribe(topics: [topic])
         let rest = try await collect(second, count: 6)
         #expect(rest.map(\.offset) == Array(4..<10))
         #expect(rest.map(\.value) == (4..<10).map { Array("value-\($0)".utf8) })
@@ -37,7 +37,7 @@ struct GroupTests {
         let topic = try await broker.createTopic("leave", partitions: 2)
         let group = groupName()
         let member = try broker.consumer(group: group, ["group.instance.id": "\(group)-static"])
-        try member.subscribe(topics: [topic])
+        try await member.subscribe(topics: [topic])
         #expect(try await pollUntil([member]) { !member.assignment.isEmpty }.isEmpty)
         #expect(try member.memberId != nil)
         try await member.leaveGroup()
@@ -52,7 +52,7 @@ struct GroupTests {
         let topic = try await broker.createTopic("split", partitions: 4)
         let group = groupName()
         let members = [try broker.consumer(group: group), try broker.consumer(group: group)]
-        for member in members { try member.subscribe(topics: [topic]) }
+        for member in members { try await member.subscribe(topics: [topic]) }
         let all = Set((0..<4).map { TopicPartition(topic: topic, partition: $0) })
         let balanced = {
             let (a, b) = (members[0].assignment, members[1].assignment)
@@ -85,7 +85,7 @@ struct GroupTests {
         let broker = try TestBroker(kind)
         let topic = try await broker.createTopic("rebalance", partitions: 2)
         let consumer = try broker.consumer(group: groupName())
-        try consumer.subscribe(topics: [topic])
+        try await consumer.subscribe(topics: [topic])
         _ = try await pollUntil([consumer]) { !consumer.assignment.isEmpty }
         try await consumer.close()
         var events: [RebalanceEvent] = []

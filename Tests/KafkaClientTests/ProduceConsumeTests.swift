@@ -24,7 +24,7 @@ struct ProduceConsumeTests {
         #expect(partitionOfKey.count == 7)
 
         let consumer = try broker.consumer(group: groupName())
-        try consumer.subscribe(topics: [topic])
+        try await consumer.subscribe(topics: [topic])
         let received = try await collect(consumer, count: sent.count)
         try await consumer.close()
 
@@ -67,7 +67,7 @@ struct ProduceConsumeTests {
         for index in 0..<5 { _ = try await producer.send(message(topic, index)) }
 
         let consumer = try broker.consumer(group: groupName())
-        try consumer.assign([TopicPartitionOffset(topic: topic, partition: 0, offset: .beginning)])
+        try await consumer.assign([TopicPartitionOffset(topic: topic, partition: 0, offset: .beginning)])
         #expect(consumer.assignment == [partition])
         #expect(try await collect(consumer, count: 5).map(\.offset) == Array(0..<5))
 
@@ -89,7 +89,7 @@ struct ProduceConsumeTests {
         for index in 0..<10 { _ = try await producer.send(message(topic, index)) }
         try await producer.close()
         let consumer = try broker.consumer(group: groupName())
-        try consumer.assign([TopicPartitionOffset(topic: topic, partition: 0, offset: .exact(3))])
+        try await consumer.assign([TopicPartitionOffset(topic: topic, partition: 0, offset: .exact(3))])
         var offsets: [Int64] = []
         for try await received in consumer.messages(batchSize: 4) {
             offsets.append(received.offset)

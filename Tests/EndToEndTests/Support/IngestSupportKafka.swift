@@ -105,7 +105,7 @@ extension IngestBroker {
             (TopicPartition(topic: $0.topic, partition: $0.partition), $0.offset)
         })
         let consumer = try reader(group: group)
-        try consumer.assign(pending.keys.map { TopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: start) })
+        try await consumer.assign(pending.keys.map { TopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: start) })
         var before: [KafkaMessage] = []
         let deadline = ContinuousClock.now + timeout
         while !pending.isEmpty {

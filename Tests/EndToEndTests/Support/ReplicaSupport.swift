@@ -183,7 +183,7 @@ func allDecisions(_ broker: IngestBroker, schema: CustomerSchema) async throws -
     for p in 0..<Int32(IngestBroker.partitions) {
         ends[p] = try await reader.highWatermark(TopicPartition(topic: topic, partition: p))
     }
-    try reader.assign((0..<Int32(IngestBroker.partitions)).map {
+    try await reader.assign((0..<Int32(IngestBroker.partitions)).map {
         TopicPartitionOffset(topic: topic, partition: $0, offset: .beginning)
     })
     var read: [Int32: Int64] = [:]
