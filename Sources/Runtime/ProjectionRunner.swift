@@ -45,6 +45,9 @@ public final class ProjectionRunner: Service, Sendable {
     private let progress = Mutex(Progress())
     private let learning = Mutex(LearningSlice())
     private static let batchSize = 4_096
+    /// Records folded per hold of the state lock: a request's ``view(customerId:)`` waits for
+    /// at most this many, not for a whole read batch.
+    static let foldChunk = 128
     private let reader: EventLogReader
     private let snapshots: SnapshotStore
     private let snapshotEvery: UInt64
@@ -232,21 +235,27 @@ public final class ProjectionRunner: Service, Sendable {
                 break
             }
         }
-        if let (last, position) = events.last {
+        for start in stride(from: 0, to: events.count, by: Self.foldChunk) {
+            let chunk = events[start..<Swift.min(start + Self.foldChunk, events.count)]
             state.withLock { state in
-                for (event, position) in events { state.apply(event, position: position) }
+                for (event, position) in chunk { state.apply(event, position: position) }
             }
-            let resumed = progress.withLock { p -> [CheckedContinuation<Void, any Error>] in
-                p.applied = position + 1
-                p.lastFoldedEventTime = last.occurredAt
-                let due = p.waiters.filter { $0.position <= p.applied }.map(\.continuation)
-                p.waiters.removeAll { $0.position <= p.applied }
-                return due
-            }
-            for continuation in resumed { continuation.resume() }
+            published(chunk.last!)
         }
         if let undecodable { throw undecodable }
         return records.count
+    }
+
+    /// Publishes that everything up to `last` is folded and resumes the waiters it satisfies.
+    private func published(_ last: (event: DomainEvent, position: UInt64)) {
+        let resumed = progress.withLock { p -> [CheckedContinuation<Void, any Error>] in
+            p.applied = last.position + 1
+            p.lastFoldedEventTime = last.event.occurredAt
+            let due = p.waiters.filter { $0.position <= p.applied }.map(\.continuation)
+            p.waiters.removeAll { $0.position <= p.applied }
+            return due
+        }
+        for continuation in resumed { continuation.resume() }
     }
 
     /// Learns one slice of what the learners have not learned yet (`ProjectionState.learn`),
@@ -280,7 +289,7 @@ public final class ProjectionRunner: Service, Sendable {
 
     /// Writes a snapshot of the state now (also done every `snapshotEvery` records and at shutdown).
     public func writeSnapshot() async throws {
-        let (snapshot, position) = state.withLock { ($0, progress.withLock { $0.applied }) }
+        let (snapshot, position) = state.withLock { ($0, $0.nextPosition) }
         try await disk.run { [snapshots] in try snapshots.save(snapshot, position: position) }
         progress.withLock { $0.snapshot = (.now, position) }
         logger.info("projection snapshot written at position \(position)")
