@@ -119,6 +119,14 @@ let package = Package(
             path: "Tests/XSellTestSupport",
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "RuntimeTests",
+            dependencies: [
+                "Runtime", "KafkaClient", "EventLog", "XSellCore", "ConfigLoading", "XSellTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "BlockingThreadsTests", dependencies: ["BlockingThreads"], swiftSettings: swiftSettings),
         .testTarget(name: "KafkaClientTests", dependencies: ["KafkaClient", "XSellTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog"], swiftSettings: swiftSettings),

@@ -90,7 +90,7 @@ public final class KafkaConsumer: Sendable {
     /// ``close()`` never sends it (KIP-345 forbids a LeaveGroup on termination). So this polls
     /// until the leave is issued (the member id is cleared), at most `timeout`; messages
     /// returned meanwhile are dropped without storing their offsets (the next owner reads them).
-    public func leaveGroup(timeout: Duration = .seconds(10)) async throws {
+    public func leaveGroup(timeout: Duration) async throws {
         try await runOnWorker { rk in try KafkaError.check(rd_kafka_unsubscribe(rk), "unsubscribe") }
         let deadline = ContinuousClock.now + timeout
         while try memberId != nil {
@@ -182,7 +182,7 @@ public final class KafkaConsumer: Sendable {
     /// the commit is posted with its own result queue and awaited for a bounded time. After a
     /// timeout (`timedOut`, retriable) the offsets stay stored for the next commit, and a late
     /// answer is dropped with the queue.
-    public func commit(timeout: Duration = .seconds(10)) async throws {
+    public func commit(timeout: Duration) async throws {
         try await runOnWorker { rk in
             let queue = rd_kafka_queue_new(rk)
             defer { rd_kafka_queue_destroy(queue) }
@@ -203,7 +203,7 @@ public final class KafkaConsumer: Sendable {
     /// The high watermark (offset of the next message to be written) of `partition`, asked of
     /// the broker. Reply readers use it to ``assign(_:)`` at an explicit position before they
     /// send a request, so no reply can slip in before the position resolves.
-    public func highWatermark(_ partition: TopicPartition, timeout: Duration = .seconds(10)) async throws -> Int64 {
+    public func highWatermark(_ partition: TopicPartition, timeout: Duration) async throws -> Int64 {
         try await runOnWorker { rk in
             var low: Int64 = 0
             var high: Int64 = 0
@@ -218,7 +218,7 @@ public final class KafkaConsumer: Sendable {
     /// The offsets this consumer's `group.id` has committed for `partitions`, asked of the
     /// group coordinator (no group join: any consumer with that `group.id` can ask). A
     /// partition without a committed offset is absent from the result.
-    public func committedOffsets(_ partitions: [TopicPartition], timeout: Duration = .seconds(10)) async throws
+    public func committedOffsets(_ partitions: [TopicPartition], timeout: Duration) async throws
         -> [TopicPartition: Int64]
     {
         try await runOnWorker { rk in

@@ -106,6 +106,13 @@ public struct DeliveryReport: Sendable, Hashable {
     public var partition: Int32
     /// Its offset in that partition (-1 if the broker did not return one).
     public var offset: Int64
+
+    /// A report (for in-memory sinks in tests; producers build them from librdkafka's).
+    public init(topic: String, partition: Int32, offset: Int64) {
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+    }
 }
 
 /// A consumed message.
@@ -127,6 +134,21 @@ public struct KafkaMessage: Sendable, Hashable {
 
     /// The topic and partition.
     public var topicPartition: TopicPartition { TopicPartition(topic: topic, partition: partition) }
+
+    /// A message as a consumer returns it (for in-memory sources in tests; consumers build them
+    /// from librdkafka's).
+    public init(
+        topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8], headers: [KafkaHeader] = [],
+        timestamp: Int64?
+    ) {
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+        self.key = key
+        self.value = value
+        self.headers = headers
+        self.timestamp = timestamp
+    }
 }
 
 /// A change to a consumer group member's assignment.

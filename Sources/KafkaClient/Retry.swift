@@ -44,7 +44,7 @@ public struct Backoff: Sendable, Hashable {
     }
 }
 
-extension KafkaProducer {
+extension MessageSink {
     /// Sends `message`, retrying retriable failures (queue full, delivery timed out while a
     /// broker is away) with `backoff`; throws the first non-retriable failure.
     public func sendRetrying(

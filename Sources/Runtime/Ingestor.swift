@@ -47,8 +47,8 @@ public final class Ingestor: Service, Sendable {
     /// The topics ingest consumes.
     public static let topics = [XSellTopic.profile, .decision, .interaction].map(\.rawValue)
 
-    private let consumer: KafkaConsumer
-    private let producer: KafkaProducer
+    private let consumer: any GroupMessageSource
+    private let producer: any MessageSink
     private let log: EventLogWriter
     private let schema: CustomerSchema
     private let options: IngestOptions
@@ -58,7 +58,7 @@ public final class Ingestor: Service, Sendable {
 
     /// Creates an ingestor; `consumer` must already be subscribed to ``topics``.
     public init(
-        consumer: KafkaConsumer, producer: KafkaProducer, log: EventLogWriter, schema: CustomerSchema,
+        consumer: any GroupMessageSource, producer: any MessageSink, log: EventLogWriter, schema: CustomerSchema,
         options: IngestOptions = IngestOptions(), logger: Logger, metrics: NodeMetrics = NodeMetrics()
     ) {
         self.consumer = consumer

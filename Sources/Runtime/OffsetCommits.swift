@@ -1,7 +1,7 @@
 import KafkaClient
 import Logging
 
-extension KafkaConsumer {
+extension GroupMessageSource {
     /// Stores the offsets of `messages` for the next commit. A failure (the partition was
     /// revoked meanwhile, say, in a rebalance during a broker outage) is logged, not thrown:
     /// the partition's new owner reads the message again.

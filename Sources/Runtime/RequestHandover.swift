@@ -40,8 +40,8 @@ final class RequestHandover: Sendable {
         var generation = 0
     }
 
-    private let consumer: KafkaConsumer
-    private let ingestProgress: KafkaConsumer
+    private let consumer: any GroupMessageSource
+    private let ingestProgress: any PartitionProgressSource
     private let projection: ProjectionRunner
     private let logger: Logger
     private let state = Mutex(State())
@@ -49,7 +49,7 @@ final class RequestHandover: Sendable {
     /// A handover for the request partitions of `consumer` (the worker's group member).
     /// `ingestProgress` is a consumer whose `group.id` is this replica's ingest group; it only
     /// asks for watermarks and committed offsets and never joins the group.
-    init(consumer: KafkaConsumer, ingestProgress: KafkaConsumer, projection: ProjectionRunner, logger: Logger) {
+    init(consumer: any GroupMessageSource, ingestProgress: any PartitionProgressSource, projection: ProjectionRunner, logger: Logger) {
         self.consumer = consumer
         self.ingestProgress = ingestProgress
         self.projection = projection

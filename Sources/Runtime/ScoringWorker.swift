@@ -17,8 +17,8 @@ import XSellCore
 /// outage) are retried with backoff until they succeed, and a send that fails for good (too
 /// large, no such topic) is dead-lettered and logged. Only fatal client errors end `run()`.
 public final class ScoringWorker: Service, Sendable {
-    private let consumer: KafkaConsumer
-    private let producer: KafkaProducer
+    private let consumer: any GroupMessageSource
+    private let producer: any MessageSink
     private let projection: ProjectionRunner
     private let engine: DecisionEngine
     private let schema: CustomerSchema
@@ -35,7 +35,7 @@ public final class ScoringWorker: Service, Sendable {
     /// A worker; `consumer` must already be subscribed to `recommendation.requested.v1`.
     /// `ingestProgress` has this replica's ingest group as `group.id` (see ``RequestHandover``).
     public init(
-        consumer: KafkaConsumer, ingestProgress: KafkaConsumer, producer: KafkaProducer, projection: ProjectionRunner,
+        consumer: any GroupMessageSource, ingestProgress: any PartitionProgressSource, producer: any MessageSink, projection: ProjectionRunner,
         config: XSellConfig, options: ServeOptions = ServeOptions(), logger: Logger,
         metrics: NodeMetrics = NodeMetrics()
     ) {

@@ -6,6 +6,7 @@ import Darwin
 import EventLog
 import Foundation
 import Synchronization
+import XSellTestSupport
 
 /// A child process started by a test, with its output in a file. Only this process is ever
 /// signalled, by its pid.
@@ -121,24 +122,6 @@ struct IngestProcess: Sendable {
     func crash() async throws -> ChildProcess.Exit {
         child.signal(SIGKILL)
         return try await child.waitForExit(timeout: .seconds(30))
-    }
-}
-
-/// Runs `body`, or throws once `timeout` passes first (the body is then cancelled).
-func withTimeout<T: Sendable>(
-    _ timeout: Duration, _ what: String, _ body: @escaping @Sendable () async throws -> T
-) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: timeout)  // a deadline, not synchronisation
-            return nil
-        }
-        defer { group.cancelAll() }
-        guard let first = try await group.next(), let value = first else {
-            throw TestFailure("timed out after \(timeout) waiting for \(what)")
-        }
-        return value
     }
 }
 
