@@ -5,6 +5,7 @@ import KafkaClient
 import Logging
 import Projection
 import ServiceLifecycle
+import Synchronization
 import UnixSignals
 import XSellCore
 
@@ -99,6 +100,7 @@ public struct NodeSettings: Sendable {
 public final class Node: Sendable {
     private let services: [any Service]
     private let closers: [@Sendable () async -> Void]
+    private let lifecycle = Mutex(NodeLifecycle())
     /// The group consumers and their topics, subscribed by ``start()``.
     private let subscriptions: [(consumer: KafkaConsumer, topics: [String])]
     private let logger: Logger
@@ -198,16 +200,28 @@ public final class Node: Sendable {
     }
 
     /// Prepares the services before the group runs: the group consumers subscribe, and the
-    /// projection restores its state and folds the log to its end.
+    /// projection restores its state and folds the log to its end. Call it once, before
+    /// ``run(outer:)``; when it fails, the node closes its clients and cannot run.
     public func start() async throws {
-        for (consumer, topics) in subscriptions { try await consumer.subscribe(topics: topics) }
-        try await projection?.restore()
+        try lifecycle.withLock { (machine) throws(NodeMisuse) in try machine.beginStart() }
+        do {
+            for (consumer, topics) in subscriptions { try await consumer.subscribe(topics: topics) }
+            try await projection?.restore()
+        } catch {
+            switch lifecycle.withLock({ $0.startFailed() }) {
+            case .closeClients: for close in closers.reversed() { await close() }
+            }
+            throw error
+        }
+        lifecycle.withLock { $0.startSucceeded() }
     }
 
     /// Runs until SIGINT/SIGTERM or until a service fails, then closes the Kafka clients and the
     /// log and logs that it has shut down. `outer` services (the operations endpoint, say) start
     /// before the node's and stop after them.
     public func run(outer: [any Service] = []) async throws {
+        try lifecycle.withLock { (machine) throws(NodeMisuse) in try machine.beginRun() }
+        defer { lifecycle.withLock { $0.runEnded() } }
         let group = ServiceGroup(
             services: outer + services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [],
             logger: logger)
