@@ -59,28 +59,58 @@ public final class ScoringWorker: Service, Sendable {
     /// order, each only once its batch is delivered. A newly assigned partition is answered
     /// only once its handover is complete (``RequestHandover``).
     public func run() async throws {
-        var delivering: Task<Void, Never>?
-        var older: Task<Void, Never>?
+        var pipeline = BatchPipeline()
         defer { handover.stop() }
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            let requests = handover.admit(try await consumer.poll(maxMessages: 256, timeout: .milliseconds(50)))
-            if requests.isEmpty { continue }
-            let batch = try await decide(requests)
-            await older?.value
-            older = delivering
-            let previous = delivering
-            delivering = Task {
-                await self.deliver(batch)
-                await previous?.value
-                self.consumer.storeOffsets(for: requests, logger: self.logger)
+        do {
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                let requests = handover.admit(try await consumer.poll(maxMessages: 256, timeout: .milliseconds(50)))
+                if requests.isEmpty { continue }
+                let batch = try await decide(requests)
+                await pipeline.makeRoom()?.value
+                let previous = pipeline.newest
+                // Awaited by `makeRoom` or `drain` below on every path out of `run`.
+                pipeline.add(Task {
+                    await self.deliver(batch)
+                    await previous?.value
+                    self.consumer.storeOffsets(for: requests, logger: self.logger)
+                })
             }
+        } catch {
+            for batch in pipeline.drain() { await batch.value }  // what was taken is still answered
+            throw error
         }
-        await older?.value
-        await delivering?.value
+        for batch in pipeline.drain() { await batch.value }
         try await consumer.commitTolerating(logger: logger, attempts: 5, backoff: options.retryBackoff)
         // A graceful stop hands the request partitions to the other replicas now, rather than
         // leaving them unserved until this instance rejoins or its session times out.
         do { try await consumer.leaveGroup() } catch { logger.warning("leaving the serve group: \(error)") }
+    }
+
+    /// The batches in flight, oldest first: at most ``depth``, each storing its offsets only
+    /// after the one before it has.
+    struct BatchPipeline {
+        static let depth = 2
+        private var inFlight: [Task<Void, Never>] = []
+
+        /// The oldest batch, taken out to be awaited, when ``depth`` are in flight.
+        mutating func makeRoom() -> Task<Void, Never>? {
+            inFlight.count == Self.depth ? inFlight.removeFirst() : nil
+        }
+
+        /// The newest batch in flight: the next one stores its offsets after it.
+        var newest: Task<Void, Never>? { inFlight.last }
+
+        /// Adds a batch (after ``makeRoom()``).
+        mutating func add(_ batch: Task<Void, Never>) {
+            precondition(inFlight.count < Self.depth, "makeRoom() first")
+            inFlight.append(batch)
+        }
+
+        /// Every batch in flight, oldest first, to be awaited; the pipeline is empty after.
+        mutating func drain() -> [Task<Void, Never>] {
+            defer { inFlight = [] }
+            return inFlight
+        }
     }
 
     /// What answering one request sends: the reply, and the records that must be durable
