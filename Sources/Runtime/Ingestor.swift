@@ -75,7 +75,9 @@ public final class Ingestor: Service, Sendable {
     /// Two batches overlap: while one is appended and fsynced (on the disk queue), the next is
     /// polled and decoded. Offsets are stored only once their batch is durable.
     public func run() async throws {
-        var dedup = RecentEventIDs(capacity: options.deduplicationHorizon, seed: try recentEventIDs())
+        // Reading up to the horizon's records back is disk work: on the ingest's disk thread.
+        var dedup = RecentEventIDs(
+            capacity: options.deduplicationHorizon, seed: try await disk.run { [self] in try recentEventIDs() })
         var highest = log.highestOffsets()
         let clock = ContinuousClock()
         var lastCommit = clock.now

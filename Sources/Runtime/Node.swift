@@ -1,3 +1,4 @@
+import BlockingThreads
 import ConfigLoading
 import EventLog
 import Foundation
@@ -110,9 +111,9 @@ public final class Node: Sendable {
     /// Whether the node is ready, and if not why (updated a few times a second while it runs).
     public let health = NodeHealth()
 
-    /// Opens the log (running recovery) and builds the services of `settings.roles`.
-    /// `onReady` is called once, the first time every readiness condition holds.
-    public init(settings: NodeSettings, logger: Logger, onReady: @escaping @Sendable () -> Void = {}) throws {
+    /// Opens the log (running recovery, on a blocking thread) and builds the services of
+    /// `settings.roles`. `onReady` is called once, the first time every readiness condition holds.
+    public init(settings: NodeSettings, logger: Logger, onReady: @escaping @Sendable () -> Void = {}) async throws {
         var services: [any Service] = []
         var closers: [@Sendable () async -> Void] = []
         var writer: EventLogWriter?
@@ -127,9 +128,14 @@ public final class Node: Sendable {
             return clientLogger
         }
         if settings.roles.contains(.ingest) {
-            let log = try EventLogWriter.open(
-                directory: settings.logDirectory,
-                options: EventLogOptions(fileOperations: metrics.timing(PosixFileOperations())))
+            // Recovery reads and may truncate the log's tail: disk work, off the cooperative pool.
+            let recovery = BlockingWorker(name: "xsell.log-recovery")
+            defer { recovery.stop() }
+            let log = try await recovery.run {
+                try EventLogWriter.open(
+                    directory: settings.logDirectory,
+                    options: EventLogOptions(fileOperations: metrics.timing(PosixFileOperations())))
+            }
             writer = log
             for event in log.recoveryEvents {
                 logger.log(level: event.rule == .missingIndex ? .info : .warning, "event log recovery: \(event)")

@@ -78,7 +78,11 @@ public final class ProjectionRunner: Service, Sendable {
 
     private func restoreAndCatchUp() async throws {
         let fresh = state.withLock { $0 }
-        if let restored = snapshots.load(matching: fresh, logEnd: try reader.endPosition(), logger: logger) {
+        // Finding the log's end and reading a snapshot are disk work: on the runner's disk thread.
+        let restoredSnapshot = try await disk.run { [snapshots, reader, logger] in
+            snapshots.load(matching: fresh, logEnd: try reader.endPosition(), logger: logger)
+        }
+        if let restored = restoredSnapshot {
             state.withLock { $0 = restored.state }
             progress.withLock {
                 $0.applied = restored.position

@@ -112,7 +112,7 @@ struct RoundTripBench: AsyncParsableCommand {
 /// Starts a node for a bench (warnings and errors to stderr) and runs it in a task.
 func startBenchNode(_ settings: NodeSettings) async throws -> (Node, Task<Void, any Error>) {
     let logger = Logger.bench()
-    let node = try Node(settings: settings, logger: logger)
+    let node = try await Node(settings: settings, logger: logger)
     try await node.start()
     return (node, Task { try await node.run() })
 }

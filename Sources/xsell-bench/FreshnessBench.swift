@@ -30,7 +30,7 @@ struct FreshnessBench: AsyncParsableCommand {
             "xsell-freshness-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dataDirectory) }
         let logger = Logger.bench(level: .error)
-        let node = try Node(
+        let node = try await Node(
             settings: NodeSettings(
                 kafka: kafka, config: try ConfigLoader.load(path: config), dataDirectory: dataDirectory, roles: .all),
             logger: logger)

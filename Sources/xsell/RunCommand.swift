@@ -101,7 +101,7 @@ extension CommandSetup {
         settings.readiness = ReadinessRules(maxIngestLag: options.readyMaxLag)
         try ensureDirectory(settings.dataDirectory)
         let readyLine = "xsell ready: roles \(settings.roles.names.joined(separator: "+")), instance \(settings.instanceId), data in \(settings.dataDirectory)"
-        let node = try Node(settings: settings, logger: log, onReady: { announce(readyLine) })
+        let node = try await Node(settings: settings, logger: log, onReady: { announce(readyLine) })
         var outer: [any Service] = []
         if let address = try options.metricsAddress() {
             outer.append(OperationsServer.service(

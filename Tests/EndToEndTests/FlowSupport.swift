@@ -162,7 +162,7 @@ final class FlowHarness: Sendable {
         try FileManager.default.createDirectory(atPath: settings.dataDirectory, withIntermediateDirectories: true)
         var logger = Logger(label: "xsell.flow-test") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = .warning
-        let node = try Node(settings: settings, logger: logger)
+        let node = try await Node(settings: settings, logger: logger)
         try await node.start()
         let ending = NodeEnding()
         let runTask = Task {

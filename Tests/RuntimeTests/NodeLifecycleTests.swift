@@ -65,7 +65,7 @@ struct NodeLifecycleTests {
             kafka: KafkaConfiguration(bootstrapServers: broker.bootstrapServers),
             config: try ConfigLoader.load(path: root.path + "/config/cross-sell.yaml"), dataDirectory: directory,
             roles: .serve)
-        let node = try Node(settings: settings, logger: .test("xsell.lifecycle-test"))
+        let node = try await Node(settings: settings, logger: .test("xsell.lifecycle-test"))
         let misuse = await #expect(throws: NodeMisuse.self) { try await node.run() }
         #expect(misuse?.description.contains("before start()") == true, "\(String(describing: misuse))")
     }
