@@ -122,7 +122,7 @@ let package = Package(
         .testTarget(
             name: "RuntimeTests",
             dependencies: [
-                "Runtime", "KafkaClient", "EventLog", "XSellCore", "ConfigLoading", "XSellTestSupport",
+                "Runtime", "KafkaClient", "EventLog", "XSellCore", "ConfigLoading", "Projection", "XSellTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

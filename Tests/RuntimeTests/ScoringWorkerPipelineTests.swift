@@ -34,9 +34,10 @@ struct ScoringWorkerPipelineTests {
         try log.close()
     }
 
-    static func request(_ customer: String, offset: Int64) -> KafkaMessage {
+    static func request(_ customer: String, offset: Int64, limit: Int? = nil) -> KafkaMessage {
         let request = RecommendationRequest(
-            requestId: "req-\(customer)", customerId: customer, channel: "in_app", decisionFlowKey: "cross-sell")
+            requestId: "req-\(customer)-\(offset)", customerId: customer, channel: "in_app", decisionFlowKey: "cross-sell",
+            limit: limit)
         return KafkaMessage(
             topic: XSellTopic.requested.rawValue, partition: 0, offset: offset, key: Array(customer.utf8),
             value: RequestCodec.encode(request), timestamp: WallClock.now().millisecondsSinceEpoch)

@@ -2,6 +2,9 @@
 public struct TestTimeout: Error, CustomStringConvertible {
     /// What was awaited, and for how long.
     public let description: String
+
+    /// A timeout described by `description`.
+    public init(description: String) { self.description = description }
 }
 
 /// Runs `body`, or throws ``TestTimeout`` once `timeout` passes first (the body is then
