@@ -104,13 +104,16 @@ final class HandleGuard: Sendable {
     /// Runs `body` with a lease, or throws ``KafkaError/closed(_:)`` once a close has started.
     /// The lock is held only to take and return the lease, not during `body`.
     func withLease<T>(_ body: () throws(KafkaError) -> T) throws(KafkaError) -> T {
-        guard acquire() else { throw KafkaError.closed(client) }
+        try acquire()
         defer { release() }
         return try body()
     }
 
-    /// Takes a lease: true while open; then call ``release()`` when done with the handle.
-    func acquire() -> Bool { machine.withLock { $0.acquire() } }
+    /// Takes a lease, or throws ``KafkaError/closed(_:)`` once a close has started; call
+    /// ``release()`` when done with the handle.
+    func acquire() throws(KafkaError) {
+        guard machine.withLock({ $0.acquire() }) else { throw KafkaError.closed(client) }
+    }
 
     /// Returns a lease taken by ``acquire()``.
     func release() {

@@ -298,7 +298,7 @@ public final class KafkaConsumer: Sendable {
     private func runOnWorker<T: Sendable>(_ body: @escaping @Sendable (OpaquePointer) throws -> T) async throws -> T {
         try await worker.run { [self] in
             // Jobs that run after close() began get no lease; the close job is the last to use the handle.
-            guard lifecycle.acquire() else { throw KafkaError.closed("consumer") }
+            try lifecycle.acquire()
             defer { lifecycle.release() }
             defer { drain() }
             return try body(handle.pointer)

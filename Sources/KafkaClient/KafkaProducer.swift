@@ -74,7 +74,7 @@ public final class KafkaProducer: Sendable {
 
     /// Waits until every enqueued message has its delivery report, or throws ``KafkaError/Code/timedOut``.
     public func flush(timeout: Duration) async throws {
-        guard lifecycle.acquire() else { throw KafkaError.closed("producer") }
+        try lifecycle.acquire()
         defer { lifecycle.release() }
         try await flushHandle(timeout: timeout)
     }
