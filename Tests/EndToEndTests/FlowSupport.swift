@@ -3,7 +3,6 @@ import DecisionFlow
 import EventLog
 import Foundation
 import KafkaClient
-import Logging
 import Projection
 import Runtime
 import Synchronization
@@ -160,9 +159,7 @@ final class FlowHarness: Sendable {
         settings.serveGroup = "flow-serve-\(unique)"
         settings.serve = serve
         try FileManager.default.createDirectory(atPath: settings.dataDirectory, withIntermediateDirectories: true)
-        var logger = Logger(label: "xsell.flow-test") { StreamLogHandler.standardError(label: $0) }
-        logger.logLevel = .warning
-        let node = try await Node(settings: settings, logger: logger)
+        let node = try await Node(settings: settings, logger: .test("xsell.flow-test"))
         try await node.start()
         let ending = NodeEnding()
         let runTask = Task {

@@ -1,4 +1,3 @@
-import ConfigLoading
 import EventLog
 import Foundation
 import KafkaClient
@@ -22,9 +21,7 @@ struct IngestDeduplicationTests {
 
     /// Runs an ingestor over the log at `directory` on `batch` until all its offsets are stored.
     static func ingest(_ batch: [KafkaMessage], into directory: String) async throws {
-        var root = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { root.deleteLastPathComponent() }
-        let config = try ConfigLoader.load(path: root.path + "/config/cross-sell.yaml")
+        let config = try RuntimeFixtures.tutorialConfig()
         let log = try EventLogWriter.open(directory: directory)
         let source = ScriptedSource(assignment: [TopicPartition(topic: XSellTopic.profile.rawValue, partition: 0)])
         let ingestor = Ingestor(

@@ -1,4 +1,3 @@
-import ConfigLoading
 import Foundation
 import KafkaClient
 import Logging
@@ -59,11 +58,9 @@ struct NodeLifecycleTests {
         defer { broker.shutdown() }
         let directory = FileManager.default.temporaryDirectory.path + "/xsell-lifecycle-\(UUID().uuidString.prefix(8))"
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        var root = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { root.deleteLastPathComponent() }
         let settings = NodeSettings(
             kafka: KafkaConfiguration(bootstrapServers: broker.bootstrapServers),
-            config: try ConfigLoader.load(path: root.path + "/config/cross-sell.yaml"), dataDirectory: directory,
+            config: try RuntimeFixtures.tutorialConfig(), dataDirectory: directory,
             roles: .serve)
         let node = try await Node(settings: settings, logger: .test("xsell.lifecycle-test"))
         let misuse = await #expect(throws: NodeMisuse.self) { try await node.run() }

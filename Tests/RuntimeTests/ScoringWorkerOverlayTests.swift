@@ -15,15 +15,14 @@ import XSellTestSupport
 struct ScoringWorkerOverlayTests {
     @Test("the second request of a customer with a cap of one contact gets nothing, from the overlay alone")
     func overlayCountsOwnDecisions() async throws {
-        let root = ScoringWorkerPipelineTests.root
-        let yaml = try String(contentsOfFile: root + "/config/cross-sell.yaml", encoding: .utf8)
+        let yaml = try String(contentsOfFile: RuntimeFixtures.tutorialConfigPath, encoding: .utf8)
         let capped = yaml.replacingOccurrences(
             of: "contactPolicies: []",
             with: "contactPolicies:\n  - { type: customer_total_cap, name: One contact, maxTotal: 1, periodType: monthly }")
         #expect(capped != yaml, "config/cross-sell.yaml no longer has `contactPolicies: []`")
         let config = try ConfigLoader.load(yaml: capped)
         // cust_42 of the tutorial: treated arm (holdout bucket 6494 of 10,000), eligible for two offers.
-        let lines = try String(contentsOfFile: root + "/topics/examples/tutorial-customers.jsonl", encoding: .utf8)
+        let lines = try String(contentsOfFile: RuntimeFixtures.root + "/topics/examples/tutorial-customers.jsonl", encoding: .utf8)
         let line = try #require(lines.split(separator: "\n").first { $0.contains("\"customerId\":\"cust_42\"") })
         let profile = try EventCodec.decode(topic: XSellTopic.profile.rawValue, value: Array(line.utf8), schema: config.schema)
 

@@ -1,4 +1,3 @@
-import ConfigLoading
 import EventLog
 import Foundation
 import KafkaClient
@@ -14,12 +13,6 @@ import XSellTestSupport
 /// its own batch and every earlier one are delivered.
 @Suite("scoring worker pipeline", .timeLimit(.minutes(2)))
 struct ScoringWorkerPipelineTests {
-    static let root: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.path
-    }()
-
     /// A log holding a tutorial-like profile for each of `customers`.
     static func log(_ directory: String, customers: [String]) throws {
         let log = try EventLogWriter.open(directory: directory)
@@ -50,7 +43,7 @@ struct ScoringWorkerPipelineTests {
         let first = (0..<4).map { "first-\($0)" }
         let second = (0..<4).map { "second-\($0)" }
         try Self.log(directory + "/log", customers: first + second)
-        let config = try ConfigLoader.load(path: Self.root + "/config/cross-sell.yaml")
+        let config = try RuntimeFixtures.tutorialConfig()
         let logger = Logger.test("xsell.pipeline-test")
         let projection = ProjectionRunner(
             config: config, reader: EventLogReader(directory: directory + "/log"),

@@ -1,4 +1,3 @@
-import ConfigLoading
 import Foundation
 import Logging
 import Projection
@@ -42,9 +41,7 @@ struct SnapshotFallbackTests {
 
     @Test("restores from", arguments: cases)
     func restores(_ c: Case) throws {
-        var root = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { root.deleteLastPathComponent() }
-        let config = try ConfigLoader.load(path: root.path + "/config/cross-sell.yaml")
+        let config = try RuntimeFixtures.tutorialConfig()
         var other = config
         other.learning.attributionWindowDays += 1
         let directory = FileManager.default.temporaryDirectory.path + "/xsell-snapfall-\(UUID().uuidString.prefix(8))"
