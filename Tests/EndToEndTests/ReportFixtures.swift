@@ -101,17 +101,7 @@ enum ReportFixtures {
     /// Runs `xsell arguments…` to completion and returns its exit status, standard output and
     /// standard error.
     static func runXSellStatus(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try xsell())
-        process.arguments = arguments
-        let output = Pipe(), error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = error.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+        try PackagePaths.runToCompletion(try xsell(), arguments)
     }
 
     /// Runs `xsell arguments…` to completion and returns its standard output.

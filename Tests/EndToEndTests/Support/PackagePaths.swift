@@ -40,15 +40,27 @@ enum PackagePaths {
 
     /// scripts/source-digest.sh of the checkout.
     private static func sourceDigest() throws -> String {
+        let (status, output, error) = try runToCompletion(root + "/scripts/source-digest.sh", [])
+        guard status == 0 else { throw TestFailure("scripts/source-digest.sh failed: \(error)") }
+        return output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Runs `executable arguments…` to completion and returns its exit status, standard output
+    /// and standard error.
+    static func runToCompletion(_ executable: String, _ arguments: [String]) throws
+        -> (status: Int32, output: String, error: String)
+    {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: root + "/scripts/source-digest.sh")
-        let output = Pipe()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let output = Pipe(), error = Pipe()
         process.standardOutput = output
+        process.standardError = error
         try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = error.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw TestFailure("scripts/source-digest.sh failed") }
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
     }
 
     private static func findXsell() throws -> String {
