@@ -1,43 +1,35 @@
 import XSellCore
 
-/// The fold's per-customer record: the public `CustomerState` plus what keeps it
-/// order-independent (attribute stamps, de-duplication ids, label ledgers).
+/// The fold's per-customer record: what `CustomerState` is made of, plus what keeps it
+/// order-independent (attribute histories, de-duplication ids, label ledgers).
 struct CustomerRecord: Sendable, Equatable {
-    /// The read model handed to the decision flow.
-    var state: CustomerState
-    /// Each attribute's values by event time (ms), ascending; the last one is the current value
-    /// (last writer wins by event time, ties: the later record in the log; `.null` = cleared).
-    /// Kept from `cutoff − window` on, plus the last value before, so that `attributes(asOf:)`
-    /// is exact for every decision the fold still accepts.
-    var history: [String: [Stamped]] = [:]
+    /// The customer's key.
+    var customerId: String
+    /// Each attribute's values by event time; the last one is the current value (last writer
+    /// wins by event time, ties: the later record in the log; `.null` = cleared). Kept from
+    /// `cutoff − window` on, plus the last value before, so that the values as of a decision
+    /// are exact for every decision the fold still accepts.
+    var attributes = AttributeHistory()
+    /// Contacts in event-time order.
+    var contacts = Timeline<Contact>()
+    /// Outcomes in event-time order.
+    var outcomes = Timeline<OutcomeRecord>()
     /// Decision and interaction ids still inside the horizon, with their event time (ms).
     var seen: [String: Int64] = [:]
     /// Label ledgers by offer id.
     var ledgers: [String: Ledger] = [:]
 
     init(customerId: String) {
-        state = CustomerState(customerId: customerId)
+        self.customerId = customerId
     }
 
-    /// Records that `name` became `value` at `at`; it becomes the current value unless the
-    /// attribute has a value with a later event time. A replayed identical entry changes nothing.
-    mutating func set(_ name: String, to value: AttributeValue, at: Int64) {
-        var values = history[name] ?? []
-        let entry = Stamped(at: at, value: value)
-        guard !values.contains(entry) else { return }
-        let i = values.lastIndex { $0.at <= at }.map { $0 + 1 } ?? 0
-        values.insert(entry, at: i)
-        history[name] = values
-        if i == values.count - 1 { state.attributes[name] = value == .null ? nil : value }
-    }
-
-    /// The attributes as they were at event time `at` (what a decision at `at` saw).
-    func attributes(asOf at: Int64) -> [String: AttributeValue] {
-        var out: [String: AttributeValue] = [:]
-        for (name, values) in history {
-            if let v = values.last(where: { $0.at <= at })?.value, v != .null { out[name] = v }
-        }
-        return out
+    /// The read model handed to the decision flow (attribute names from `names`).
+    func state(_ names: AttributeNames) -> CustomerState {
+        var s = CustomerState(customerId: customerId)
+        s.attributes = attributes.current(names)
+        s.contacts = contacts
+        s.outcomes = outcomes
+        return s
     }
 
     /// The cutoff this record was last pruned at (pruning is lazy: a record is pruned when the
@@ -54,19 +46,13 @@ struct CustomerRecord: Sendable, Equatable {
         guard prunedAt != cutoff else { return }
         prunedAt = cutoff
         let cutoffTime = Timestamp(millisecondsSinceEpoch: cutoff)
-        if let first = state.contacts.first, first.at < cutoffTime {
-            state.contacts.removeAll(before: cutoffTime)
+        if let first = contacts.first, first.at < cutoffTime {
+            contacts.removeAll(before: cutoffTime)
         }
-        if let first = state.outcomes.first, first.at < cutoffTime {
-            state.outcomes.removeAll(before: cutoffTime)
+        if let first = outcomes.first, first.at < cutoffTime {
+            outcomes.removeAll(before: cutoffTime)
         }
-        let keepFrom = cutoff - w
-        if history.values.contains(where: { $0.count > 1 && $0[1].at < keepFrom }) {
-            for (name, values) in history where values.count > 1 && values[1].at < keepFrom {
-                let lastBefore = values.lastIndex { $0.at < keepFrom }!
-                history[name] = Array(values[lastBefore...])
-            }
-        }
+        attributes.prune(keepFrom: cutoff - w)
         if seen.values.contains(where: { $0 + w <= cutoff }) { seen = seen.filter { $0.value + w > cutoff } }
         guard ledgers.values.contains(where: { $0.needsPruning(cutoffMillis: cutoff, windowMillis: w) }) else { return }
         for i in ledgers.values.indices {
@@ -82,12 +68,4 @@ struct CustomerRecord: Sendable, Equatable {
         copy.prune(cutoffMillis: cutoff, windowMillis: w)
         return copy
     }
-}
-
-/// A value an attribute took at an event time.
-struct Stamped: Sendable, Equatable {
-    /// Event time, ms.
-    var at: Int64
-    /// The value (`.null`: cleared).
-    var value: AttributeValue
 }

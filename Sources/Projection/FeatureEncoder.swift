@@ -60,9 +60,14 @@ public struct FeatureEncoder: Sendable, Equatable, Hashable {
 
     /// `x` for `attributes`.
     public func encode(_ attributes: [String: AttributeValue]) -> [Double] {
+        encode { attributes[$0] }
+    }
+
+    /// `x` for the attributes `value(name)` gives (`nil`: not set).
+    func encode(_ value: (String) -> AttributeValue?) -> [Double] {
         var x = [Double](repeating: 0, count: dimension)
         for slot in slots {
-            guard let value = attributes[slot.field] else { continue }
+            guard let value = value(slot.field) else { continue }
             switch (slot.type, value) {
             case (.integer, _), (.decimal, _):
                 if let v = value.doubleValue, v.isFinite { x[slot.offset] = Self.scaled(v) }

@@ -16,6 +16,8 @@ public struct ProjectionSettings: Sendable, Equatable {
 
     /// The feature encoding of the schema.
     public var encoder: FeatureEncoder
+    /// Every schema field's name, in schema order.
+    public var schemaFields: [String]
     /// Every configured offer (whatever its status), by id.
     public var offers: [String: OfferInfo]
     /// Channels whose `impressionMode` is `explicit`: there only `impression` interactions are
@@ -35,6 +37,7 @@ public struct ProjectionSettings: Sendable, Equatable {
     /// attributionWindowDays`, and every contact policy window.
     public init(config: XSellConfig, varcharBuckets: Int = 16) {
         encoder = FeatureEncoder(schema: config.schema, varcharBuckets: varcharBuckets)
+        schemaFields = config.schema.fields.map(\.name)
         var offers: [String: OfferInfo] = [:]
         for o in config.offers where offers[o.id] == nil {
             offers[o.id] = OfferInfo(category: o.category, holding: o.holding, revenueValue: o.revenueValue)

@@ -29,6 +29,8 @@ public struct ProjectionState: Sendable {
     /// Start of the clock's UTC day minus the horizon; older entries are dropped.
     var cutoffMillis: Int64?
     var customers = ShardedDictionary<CustomerRecord>()
+    /// The numbers customer records store attribute names under.
+    var attributeNames: AttributeNames
     var learners: [String: OfferLearner]
     var experiments: [ExperimentKey: ArmCounts] = [:]
     var pending = PendingQueue()
@@ -43,6 +45,7 @@ public struct ProjectionState: Sendable {
     /// An empty projection with these settings.
     public init(settings: ProjectionSettings) {
         self.settings = settings
+        attributeNames = AttributeNames(schemaFields: settings.schemaFields)
         var learners: [String: OfferLearner] = [:]
         for id in settings.offers.keys {
             learners[id] = OfferLearner(
@@ -52,7 +55,7 @@ public struct ProjectionState: Sendable {
     }
 
     /// The feature state of `customerId`, or `nil` if the log never mentioned the customer.
-    public func customer(_ customerId: String) -> CustomerState? { record(customerId)?.state }
+    public func customer(_ customerId: String) -> CustomerState? { record(customerId)?.state(attributeNames) }
 
     /// The record of `customerId` as the eager rule would have it: pruned at the current cutoff.
     func record(_ customerId: String) -> CustomerRecord? {
@@ -164,7 +167,7 @@ public struct ProjectionState: Sendable {
     private mutating func applyProfile(_ e: ProfileEvent) {
         let at = e.occurredAt.millisecondsSinceEpoch
         var record = takeRecord(e.customerId)
-        for (name, value) in e.attributes { record.set(name, to: value, at: at) }
+        for (name, value) in e.attributes { record.attributes.set(attributeNames.number(of: name), to: value, at: at) }
         reencode(&record, since: at)
         customers[e.customerId] = record
     }
@@ -181,7 +184,7 @@ public struct ProjectionState: Sendable {
         let offers = Self.unique(treated ? d.decisions.map(\.offerId) : d.candidates)
         if treated && keepsHistory(at: at) && !settings.explicitImpressionChannels.contains(d.channel) {
             for offerId in offers {
-                record.state.contacts.insert(Contact(eventId: d.eventId, offerId: offerId, channel: d.channel, at: d.occurredAt, kind: .decision))
+                record.contacts.insert(Contact(eventId: d.eventId, offerId: offerId, channel: d.channel, at: d.occurredAt, kind: .decision))
             }
         }
         let learned = offers.filter { settings.offers[$0] != nil }
@@ -207,15 +210,15 @@ public struct ProjectionState: Sendable {
         var record = takeRecord(e.customerId)
         defer { customers[e.customerId] = record }
         if let holding {
-            record.set(holding, to: .boolean(true), at: at)
+            record.attributes.set(attributeNames.number(of: holding), to: .boolean(true), at: at)
             reencode(&record, since: at)
         }
         guard acceptsLearning(at: at), record.seen[e.eventId] == nil else { return }
         record.seen[e.eventId] = at
         if keepsHistory(at: at) {
-            record.state.outcomes.insert(OutcomeRecord(eventId: e.eventId, offerId: e.offerId, channel: e.channel, outcome: e.outcome, at: e.occurredAt))
+            record.outcomes.insert(OutcomeRecord(eventId: e.eventId, offerId: e.offerId, channel: e.channel, outcome: e.outcome, at: e.occurredAt))
             if e.outcome == .impression && settings.explicitImpressionChannels.contains(e.channel) {
-                record.state.contacts.insert(Contact(eventId: e.eventId, offerId: e.offerId, channel: e.channel, at: e.occurredAt, kind: .impression))
+                record.contacts.insert(Contact(eventId: e.eventId, offerId: e.offerId, channel: e.channel, at: e.occurredAt, kind: .impression))
             }
         }
         guard offer != nil, e.outcome == .conversion || e.outcome.isNegative else { return }
@@ -248,9 +251,16 @@ public struct ProjectionState: Sendable {
     private mutating func reencode(_ record: inout CustomerRecord, since: Int64) {
         for (offerId, ledger) in record.ledgers {
             for e in ledger.exposures where !e.hasSnapshot && e.committed != nil && e.at >= since {
-                learners[offerId]?.revise(
-                    Example.Key(at: e.at, decisionId: e.decisionId), x: settings.encoder.encode(record.attributes(asOf: e.at)))
+                let x = features(of: record, asOf: e.at)
+                learners[offerId]?.revise(Example.Key(at: e.at, decisionId: e.decisionId), x: x)
             }
+        }
+    }
+
+    /// The encoded attributes of `record` as of event time `at` (what a decision at `at` saw).
+    private func features(of record: CustomerRecord, asOf at: Int64) -> [Double] {
+        settings.encoder.encode { name in
+            attributeNames.existingNumber(of: name).flatMap { record.attributes.value(of: $0, asOf: at) }
         }
     }
 
@@ -265,7 +275,7 @@ public struct ProjectionState: Sendable {
                 decisionId: p.decisionId, windowMillis: settings.windowMillis, clockMillis: clock)
             else { continue }
             if exposure.at >= exampleFloor {
-                let x = exposure.x ?? settings.encoder.encode(record.attributes(asOf: exposure.at))
+                let x = exposure.x ?? features(of: record, asOf: exposure.at)
                 learners[p.offerId]?.commit(
                     Example(decisionId: exposure.decisionId, at: exposure.at, x: x, treated: exposure.treated, y: y))
             }

@@ -57,7 +57,7 @@ extension ProjectionState {
     /// The read port for one decision about `customerId`. Cheap (no deep copies). It reads the
     /// models as they stand: call `settle()` after a batch so that late examples are reflected.
     public func view(customerId: String) -> ProjectionView {
-        ProjectionView(customer: record(customerId)?.state, settings: settings, learners: learners)
+        ProjectionView(customer: record(customerId)?.state(attributeNames), settings: settings, learners: learners)
     }
 }
 

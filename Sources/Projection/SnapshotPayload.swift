@@ -9,7 +9,7 @@ enum SnapshotPayload {
         w.optional(s.clockMillis) { $0.i64($1) }
         w.optional(s.cutoffMillis) { $0.i64($1) }
         w.int(s.customers.count)
-        for id in s.customers.keys.sorted() { writeRecord(&w, s.record(id)!) }
+        for id in s.customers.keys.sorted() { writeRecord(&w, s.record(id)!, s.attributeNames) }
         w.int(s.learners.count)
         for id in s.learners.keys.sorted() {
             w.string(id)
@@ -43,7 +43,9 @@ enum SnapshotPayload {
         var s = ProjectionState(settings: settings)
         s.clockMillis = try r.optional { r throws(SnapshotError) in try r.i64() }
         s.cutoffMillis = try r.optional { r throws(SnapshotError) in try r.i64() }
-        for record in try r.array(readRecord) { s.customers[record.state.customerId] = record }
+        for record in try r.array({ r throws(SnapshotError) in try readRecord(&r, &s.attributeNames) }) {
+            s.customers[record.customerId] = record
+        }
         let learnerCount = try r.count()
         guard learnerCount == s.learners.count else { throw .malformed("\(learnerCount) learners, expected \(s.learners.count)") }
         for _ in 0..<learnerCount {
@@ -73,32 +75,36 @@ enum SnapshotPayload {
 
     // MARK: - Customers
 
-    private static func writeRecord(_ w: inout ByteWriter, _ c: CustomerRecord) {
-        w.string(c.state.customerId)
-        w.int(c.state.attributes.count)
-        for name in c.state.attributes.keys.sorted() {
+    private static func writeRecord(_ w: inout ByteWriter, _ c: CustomerRecord, _ names: AttributeNames) {
+        w.string(c.customerId)
+        let current = c.attributes.current(names)
+        w.int(current.count)
+        for name in current.keys.sorted() {
             w.string(name)
-            writeValue(&w, c.state.attributes[name]!)
+            writeValue(&w, current[name]!)
         }
-        w.int(c.history.count)
-        for name in c.history.keys.sorted() {
+        var history: [(String, ArraySlice<AttributeHistory.Entry>)] = []
+        c.attributes.forEachAttribute { history.append((names[$0], $1)) }
+        history.sort { $0.0 < $1.0 }
+        w.int(history.count)
+        for (name, entries) in history {
             w.string(name)
-            w.int(c.history[name]!.count)
-            for entry in c.history[name]! {
+            w.int(entries.count)
+            for entry in entries {
                 w.i64(entry.at)
                 writeValue(&w, entry.value)
             }
         }
-        w.int(c.state.contacts.count)
-        for k in c.state.contacts {
+        w.int(c.contacts.count)
+        for k in c.contacts {
             w.string(k.eventId)
             w.string(k.offerId)
             w.string(k.channel)
             w.i64(k.at.millisecondsSinceEpoch)
             w.string(k.kind.rawValue)
         }
-        w.int(c.state.outcomes.count)
-        for o in c.state.outcomes {
+        w.int(c.outcomes.count)
+        for o in c.outcomes {
             w.string(o.eventId)
             w.string(o.offerId)
             w.string(o.channel)
@@ -130,20 +136,23 @@ enum SnapshotPayload {
         }
     }
 
-    private static func readRecord(_ r: inout ByteReader) throws(SnapshotError) -> CustomerRecord {
+    /// A record; its current attributes are derived from the histories (the snapshot's copy of
+    /// them is read past, and must agree).
+    private static func readRecord(_ r: inout ByteReader, _ names: inout AttributeNames) throws(SnapshotError) -> CustomerRecord {
         var c = CustomerRecord(customerId: try r.string())
-        for _ in 0..<(try r.count()) { c.state.attributes[try r.string()] = try readValue(&r) }
+        var current: [String: AttributeValue] = [:]
+        for _ in 0..<(try r.count()) { current[try r.string()] = try readValue(&r) }
         for _ in 0..<(try r.count()) {
-            c.history[try r.string()] = try r.array { r throws(SnapshotError) in
-                Stamped(at: try r.i64(), value: try readValue(&r))
-            }
+            let name = names.number(of: try r.string())
+            c.attributes.restore(name, try r.array { r throws(SnapshotError) in (at: try r.i64(), value: try readValue(&r)) })
         }
-        c.state.contacts = Timeline(try r.array { r throws(SnapshotError) in
+        guard c.attributes.current(names) == current else { throw .malformed("current attributes of \(c.customerId)") }
+        c.contacts = Timeline(try r.array { r throws(SnapshotError) in
             let (id, offer, channel, at) = (try r.string(), try r.string(), try r.string(), try r.i64())
             guard let kind = Contact.Kind(rawValue: try r.string()) else { throw .malformed("contact kind") }
             return Contact(eventId: id, offerId: offer, channel: channel, at: Timestamp(millisecondsSinceEpoch: at), kind: kind)
         })
-        c.state.outcomes = Timeline(try r.array { r throws(SnapshotError) in
+        c.outcomes = Timeline(try r.array { r throws(SnapshotError) in
             let (id, offer, channel) = (try r.string(), try r.string(), try r.string())
             guard let outcome = Outcome(rawValue: try r.string()) else { throw .malformed("outcome") }
             return OutcomeRecord(
