@@ -11,7 +11,7 @@ struct Exposure: Sendable, Equatable {
     var flowKey: String
     /// The encoded feature snapshot of the decision, when it carried one; `nil` for a decision
     /// without one (encoded from the attributes as of `at` when committed) and once committed.
-    var x: [Double]?
+    var x: PackedFeatures?
     /// Whether the decision carried a feature snapshot (else `x` follows the attribute history).
     var hasSnapshot: Bool
     /// The label the learner has, once committed (its window has closed in event time).

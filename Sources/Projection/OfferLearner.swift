@@ -7,7 +7,7 @@ struct Example: Sendable, Equatable {
     /// Exposure (decision) time, ms.
     var at: Int64
     /// Feature snapshot of the decision.
-    var x: [Double]
+    var x: PackedFeatures
     /// Treatment or control arm.
     var treated: Bool
     /// The label, 1 or 0.
@@ -37,6 +37,8 @@ struct OfferLearner: Sendable {
 
     /// The uplift model (what estimates are served from).
     var model: UpliftModel
+    /// How the examples' feature vectors are stored.
+    let packing: FeaturePacking
     /// A rebuild in progress (from a checkpoint, after a late change): it has learned
     /// `examples[..<learned]` and replaces `model` once it has learned them all.
     private var rebuild: UpliftModel?
@@ -56,13 +58,15 @@ struct OfferLearner: Sendable {
     /// Days behind the newest checkpoint within which every day keeps its checkpoint.
     static let denseCheckpointDays: Int64 = 16
 
-    init(model: UpliftModel) {
+    init(model: UpliftModel, packing: FeaturePacking) {
         self.model = model
+        self.packing = packing
     }
 
     /// A learner restored from a snapshot: a settled model and its examples in key order.
-    init(model: UpliftModel, sortedExamples: [Example]) {
+    init(model: UpliftModel, packing: FeaturePacking, sortedExamples: [Example]) {
         self.model = model
+        self.packing = packing
         self.examples = ChunkedArray(sortedExamples)
         self.learned = sortedExamples.count
     }
@@ -88,7 +92,7 @@ struct OfferLearner: Sendable {
     }
 
     /// Changes the label or features of the committed example `key` (a late event revised them).
-    mutating func revise(_ key: Example.Key, x: [Double]? = nil, y: Double? = nil) {
+    mutating func revise(_ key: Example.Key, x: PackedFeatures? = nil, y: Double? = nil) {
         func apply(_ e: inout Example) -> Bool {
             let before = e
             if let x { e.x = x }
@@ -153,9 +157,9 @@ struct OfferLearner: Sendable {
         let end = learned + Swift.min(budget, examples.count - learned)
         let start = learned
         if rebuild != nil {
-            Self.learn(examples, upTo: end, learned: &learned, checkpoints: &checkpoints, into: &rebuild!)
+            Self.learn(examples, packing, upTo: end, learned: &learned, checkpoints: &checkpoints, into: &rebuild!)
         } else {
-            Self.learn(examples, upTo: end, learned: &learned, checkpoints: &checkpoints, into: &model)
+            Self.learn(examples, packing, upTo: end, learned: &learned, checkpoints: &checkpoints, into: &model)
         }
         if learned == examples.count {
             if let rebuilt = rebuild {
@@ -169,7 +173,7 @@ struct OfferLearner: Sendable {
 
     /// Learns `examples[learned..<end]` into `target` (the model or the rebuild).
     private static func learn(
-        _ examples: ChunkedArray<Example>, upTo end: Int, learned: inout Int, checkpoints: inout [Checkpoint],
+        _ examples: ChunkedArray<Example>, _ packing: FeaturePacking, upTo end: Int, learned: inout Int, checkpoints: inout [Checkpoint],
         into target: inout UpliftModel
     ) {
         while learned < end {
@@ -178,7 +182,7 @@ struct OfferLearner: Sendable {
             if newDay, checkpoints.last.map({ $0.key < e.key }) ?? true {
                 appendCheckpoint(Checkpoint(key: e.key, model: target), to: &checkpoints)
             }
-            target.update(x: e.x, treated: e.treated, y: e.y, atMillis: e.at)
+            target.update(x: packing.unpack(e.x), treated: e.treated, y: e.y, atMillis: e.at)
             learned += 1
         }
     }

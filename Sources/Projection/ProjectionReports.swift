@@ -55,17 +55,17 @@ extension ProjectionState {
             let model = learner.model
             return OfferUpliftReport(
                 offerId: id, category: info.category, counts: model.counts,
-                average: Self.average(model: model, examples: learner.examples),
+                average: Self.average(model: model, examples: learner.examples, packing: settings.packing),
                 rows: xs.map { model.estimate(x: $0) })
         }
     }
 
-    private static func average(model: UpliftModel, examples: ChunkedArray<Example>) -> UpliftEstimate {
+    private static func average(model: UpliftModel, examples: ChunkedArray<Example>, packing: FeaturePacking) -> UpliftEstimate {
         let empty = model.estimate(x: [])
         guard !examples.isEmpty else { return empty }
         var tau = 0.0, raw = 0.0, muT = 0.0, muC = 0.0
         for e in examples {
-            let est = model.estimate(x: e.x)
+            let est = model.estimate(x: packing.unpack(e.x))
             tau += est.tau
             raw += est.rawTau
             muT += est.muTreated

@@ -18,6 +18,8 @@ public struct ProjectionSettings: Sendable, Equatable {
     public var encoder: FeatureEncoder
     /// Every schema field's name, in schema order.
     public var schemaFields: [String]
+    /// How stored feature vectors are packed.
+    var packing: FeaturePacking
     /// Every configured offer (whatever its status), by id.
     public var offers: [String: OfferInfo]
     /// Channels whose `impressionMode` is `explicit`: there only `impression` interactions are
@@ -38,6 +40,7 @@ public struct ProjectionSettings: Sendable, Equatable {
     public init(config: XSellConfig, varcharBuckets: Int = 16) {
         encoder = FeatureEncoder(schema: config.schema, varcharBuckets: varcharBuckets)
         schemaFields = config.schema.fields.map(\.name)
+        packing = FeaturePacking(encoder: encoder)
         var offers: [String: OfferInfo] = [:]
         for o in config.offers where offers[o.id] == nil {
             offers[o.id] = OfferInfo(category: o.category, holding: o.holding, revenueValue: o.revenueValue)

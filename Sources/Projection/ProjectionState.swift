@@ -49,7 +49,8 @@ public struct ProjectionState: Sendable {
         var learners: [String: OfferLearner] = [:]
         for id in settings.offers.keys {
             learners[id] = OfferLearner(
-                model: UpliftModel(inputDimension: settings.encoder.dimension, parameters: settings.uplift, settings: settings.learner))
+                model: UpliftModel(inputDimension: settings.encoder.dimension, parameters: settings.uplift, settings: settings.learner),
+                packing: settings.packing)
         }
         self.learners = learners
     }
@@ -189,7 +190,7 @@ public struct ProjectionState: Sendable {
         }
         let learned = offers.filter { settings.offers[$0] != nil }
         guard !learned.isEmpty else { return }
-        let x = d.features.map(settings.encoder.encode)
+        let x = d.features.map { settings.packing.pack(settings.encoder.encode($0)) }
         for offerId in learned {
             record.ledgers[offerId, default: Ledger()].insert(
                 Exposure(
@@ -258,10 +259,10 @@ public struct ProjectionState: Sendable {
     }
 
     /// The encoded attributes of `record` as of event time `at` (what a decision at `at` saw).
-    private func features(of record: CustomerRecord, asOf at: Int64) -> [Double] {
-        settings.encoder.encode { name in
+    private func features(of record: CustomerRecord, asOf at: Int64) -> PackedFeatures {
+        settings.packing.pack(settings.encoder.encode { name in
             attributeNames.existingNumber(of: name).flatMap { record.attributes.value(of: $0, asOf: at) }
-        }
+        })
     }
 
     /// Commits, in canonical order, every exposure whose attribution window has closed.

@@ -9,11 +9,11 @@ enum SnapshotPayload {
         w.optional(s.clockMillis) { $0.i64($1) }
         w.optional(s.cutoffMillis) { $0.i64($1) }
         w.int(s.customers.count)
-        for id in s.customers.keys.sorted() { writeRecord(&w, s.record(id)!, s.attributeNames) }
+        for id in s.customers.keys.sorted() { writeRecord(&w, s.record(id)!, s.attributeNames, s.settings.packing) }
         w.int(s.learners.count)
         for id in s.learners.keys.sorted() {
             w.string(id)
-            writeLearner(&w, s.learners[id]!)
+            writeLearner(&w, s.learners[id]!, s.settings.packing)
         }
         w.int(s.experiments.count)
         for key in s.experiments.keys.sorted() {
@@ -43,7 +43,7 @@ enum SnapshotPayload {
         var s = ProjectionState(settings: settings)
         s.clockMillis = try r.optional { r throws(SnapshotError) in try r.i64() }
         s.cutoffMillis = try r.optional { r throws(SnapshotError) in try r.i64() }
-        for record in try r.array({ r throws(SnapshotError) in try readRecord(&r, &s.attributeNames) }) {
+        for record in try r.array({ r throws(SnapshotError) in try readRecord(&r, &s.attributeNames, settings.packing) }) {
             s.customers[record.customerId] = record
         }
         let learnerCount = try r.count()
@@ -51,7 +51,7 @@ enum SnapshotPayload {
         for _ in 0..<learnerCount {
             let id = try r.string()
             guard s.learners[id] != nil else { throw .malformed("learner for unknown offer \(id)") }
-            s.learners[id] = try readLearner(&r, dimension: settings.encoder.dimension)
+            s.learners[id] = try readLearner(&r, packing: settings.packing)
         }
         for _ in 0..<(try r.count()) {
             let key = ExperimentKey(flowKey: try r.string(), offerId: try r.string())
@@ -75,7 +75,7 @@ enum SnapshotPayload {
 
     // MARK: - Customers
 
-    private static func writeRecord(_ w: inout ByteWriter, _ c: CustomerRecord, _ names: AttributeNames) {
+    private static func writeRecord(_ w: inout ByteWriter, _ c: CustomerRecord, _ names: AttributeNames, _ packing: FeaturePacking) {
         w.string(c.customerId)
         let current = c.attributes.current(names)
         w.int(current.count)
@@ -122,7 +122,7 @@ enum SnapshotPayload {
                 w.i64(e.at)
                 w.bool(e.treated)
                 w.string(e.flowKey)
-                w.optional(e.x) { $0.doubles($1) }
+                w.optional(e.x) { $0.doubles(packing.unpack($1)) }
                 w.bool(e.hasSnapshot)
                 w.optional(e.committed) { $0.f64($1) }
             }
@@ -138,7 +138,7 @@ enum SnapshotPayload {
 
     /// A record; its current attributes are derived from the histories (the snapshot's copy of
     /// them is read past, and must agree).
-    private static func readRecord(_ r: inout ByteReader, _ names: inout AttributeNames) throws(SnapshotError) -> CustomerRecord {
+    private static func readRecord(_ r: inout ByteReader, _ names: inout AttributeNames, _ packing: FeaturePacking) throws(SnapshotError) -> CustomerRecord {
         var c = CustomerRecord(customerId: try r.string())
         var current: [String: AttributeValue] = [:]
         for _ in 0..<(try r.count()) { current[try r.string()] = try readValue(&r) }
@@ -166,7 +166,7 @@ enum SnapshotPayload {
             l.exposures = try r.array { r throws(SnapshotError) in
                 Exposure(
                     decisionId: try r.string(), at: try r.i64(), treated: try r.bool(), flowKey: try r.string(),
-                    x: try r.optional { r throws(SnapshotError) in try r.doubles() }, hasSnapshot: try r.bool(), committed: try r.optional { r throws(SnapshotError) in try r.f64() })
+                    x: try r.optional { r throws(SnapshotError) in packing.pack(try r.doubles()) }, hasSnapshot: try r.bool(), committed: try r.optional { r throws(SnapshotError) in try r.f64() })
             }
             l.conversions = try r.array(readMark)
             l.negatives = try r.array(readMark)
@@ -224,7 +224,7 @@ enum SnapshotPayload {
         decoding: JSONDecoder.NonConformingFloatDecodingStrategy.convertFromString(
             positiveInfinity: "+inf", negativeInfinity: "-inf", nan: "nan"))
 
-    private static func writeLearner(_ w: inout ByteWriter, _ l: OfferLearner) {
+    private static func writeLearner(_ w: inout ByteWriter, _ l: OfferLearner, _ packing: FeaturePacking) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = floatStrategy.encoding
@@ -235,25 +235,23 @@ enum SnapshotPayload {
         for e in examples {
             w.string(e.decisionId)
             w.i64(e.at)
-            w.doubles(e.x)
+            w.doubles(packing.unpack(e.x))
             w.bool(e.treated)
             w.f64(e.y)
         }
     }
 
-    private static func readLearner(_ r: inout ByteReader, dimension: Int) throws(SnapshotError) -> OfferLearner {
+    private static func readLearner(_ r: inout ByteReader, packing: FeaturePacking) throws(SnapshotError) -> OfferLearner {
         let blob = try r.blob()
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = floatStrategy.decoding
         guard let model = try? decoder.decode(UpliftModel.self, from: Data(blob)) else { throw .malformed("uplift model") }
-        guard model.inputDimension == dimension else { throw .malformed("model dimension \(model.inputDimension)") }
-        let examples = try r.array(readExample)
+        guard model.inputDimension == packing.dimension else { throw .malformed("model dimension \(model.inputDimension)") }
+        let examples = try r.array { r throws(SnapshotError) in
+            Example(decisionId: try r.string(), at: try r.i64(), x: packing.pack(try r.doubles()), treated: try r.bool(), y: try r.f64())
+        }
         guard zip(examples, examples.dropFirst()).allSatisfy({ $0.key < $1.key }) else { throw .malformed("examples out of order") }
-        return OfferLearner(model: model, sortedExamples: examples)
-    }
-
-    private static func readExample(_ r: inout ByteReader) throws(SnapshotError) -> Example {
-        Example(decisionId: try r.string(), at: try r.i64(), x: try r.doubles(), treated: try r.bool(), y: try r.f64())
+        return OfferLearner(model: model, packing: packing, sortedExamples: examples)
     }
 }
 
