@@ -52,9 +52,9 @@ struct LazyFoldTests {
             eager.pruneAll()
         }
         // The lazy state really is lazy: a customer last seen on day 20 still holds history.
-        let stored = try #require(lazy.customers["c0"]?.state.contacts.count)
+        let stored = try #require(lazy.customers["c0"]?.contacts.count)
         #expect(stored > 0 && lazy.customer("c0")?.contacts.isEmpty == true)
-        #expect(eager.customers["c0"]?.state.contacts.isEmpty == true)
+        #expect(eager.customers["c0"]?.contacts.isEmpty == true)
         for n in 0..<60 {
             #expect(lazy.customer("c\(n)") == eager.customer("c\(n)"), "customer c\(n)")
             #expect(lazy.exposures(customerId: "c\(n)") == eager.exposures(customerId: "c\(n)"), "exposures of c\(n)")
