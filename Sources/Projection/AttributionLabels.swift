@@ -22,13 +22,13 @@ public enum AttributionLabels {
     public static func labels(
         exposures: [Mark], conversions: [Mark], negatives: [Mark], windowMillis: Int64, clockMillis: Int64
     ) -> [String: Double?] {
-        var ledger = Ledger()
+        var ledger = Ledgers()
         for e in exposures {
-            ledger.insert(Exposure(decisionId: e.id, at: e.at, treated: true, flowKey: "", x: nil, hasSnapshot: false))
+            ledger.insert(Exposure(decisionId: e.id, at: e.at, offer: 0, treated: true, hasSnapshot: false, flowKey: "", x: nil))
         }
-        for c in conversions { Ledger.insert(Projection.Mark(eventId: c.id, at: c.at), into: &ledger.conversions) }
-        for n in negatives { Ledger.insert(Projection.Mark(eventId: n.id, at: n.at), into: &ledger.negatives) }
-        let labels = ledger.labels(windowMillis: windowMillis, clockMillis: clockMillis)
+        for c in conversions { ledger.insert(Projection.Mark(eventId: c.id, at: c.at, offer: 0, kind: .conversion)) }
+        for n in negatives { ledger.insert(Projection.Mark(eventId: n.id, at: n.at, offer: 0, kind: .negative)) }
+        let labels = ledger.labels(0, windowMillis: windowMillis, clockMillis: clockMillis)
         var result: [String: Double?] = [:]
         for (e, y) in zip(ledger.exposures, labels) { result[e.decisionId] = y }
         return result

@@ -16,8 +16,8 @@ struct CustomerRecord: Sendable, Equatable {
     var outcomes = Timeline<OutcomeRecord>()
     /// Decision and interaction ids still inside the horizon, with their event time (ms).
     var seen: [String: Int64] = [:]
-    /// Label ledgers by offer id.
-    var ledgers: [String: Ledger] = [:]
+    /// Label ledgers of every offer.
+    var ledgers = Ledgers()
 
     init(customerId: String) {
         self.customerId = customerId
@@ -54,11 +54,7 @@ struct CustomerRecord: Sendable, Equatable {
         }
         attributes.prune(keepFrom: cutoff - w)
         if seen.values.contains(where: { $0 + w <= cutoff }) { seen = seen.filter { $0.value + w > cutoff } }
-        guard ledgers.values.contains(where: { $0.needsPruning(cutoffMillis: cutoff, windowMillis: w) }) else { return }
-        for i in ledgers.values.indices {
-            ledgers.values[i].prune(cutoffMillis: cutoff, windowMillis: w)
-        }
-        if ledgers.values.contains(where: \.isEmpty) { ledgers = ledgers.filter { !$0.value.isEmpty } }
+        ledgers.prune(cutoffMillis: cutoff, windowMillis: w)
     }
 
     /// This record pruned at `cutoff` (`self` when there is no cutoff yet).

@@ -102,12 +102,11 @@ extension ProjectionState {
     /// exposure time.
     public func exposures(customerId: String) -> [ExposureStatus] {
         guard let record = record(customerId), let clock = clockMillis else { return [] }
-        return record.ledgers.keys.sorted().flatMap { offerId in
-            let ledger = record.ledgers[offerId]!
-            let labels = ledger.labels(windowMillis: settings.windowMillis, clockMillis: clock)
-            return ledger.exposures.enumerated().map { i, e in
+        return record.ledgers.offers.flatMap { offer in
+            let labels = record.ledgers.labels(offer, windowMillis: settings.windowMillis, clockMillis: clock)
+            return record.ledgers.exposures[record.ledgers.exposureRange(offer)].enumerated().map { i, e in
                 ExposureStatus(
-                    decisionId: e.decisionId, offerId: offerId, at: Timestamp(millisecondsSinceEpoch: e.at),
+                    decisionId: e.decisionId, offerId: settings.sortedOfferIds[Int(offer)], at: Timestamp(millisecondsSinceEpoch: e.at),
                     treated: e.treated, label: e.committed ?? labels[i], committed: e.committed != nil)
             }
         }

@@ -15,13 +15,17 @@ public struct ProjectionSettings: Sendable, Equatable {
     }
 
     /// The feature encoding of the schema.
-    public var encoder: FeatureEncoder
+    public private(set) var encoder: FeatureEncoder
     /// Every schema field's name, in schema order.
-    public var schemaFields: [String]
+    public private(set) var schemaFields: [String]
     /// How stored feature vectors are packed.
     var packing: FeaturePacking
+    /// Offer ids in ascending order.
+    private(set) var sortedOfferIds: [String]
+    /// Each offer's number: its index in `sortedOfferIds` (what ledgers store).
+    private(set) var offerNumbers: [String: UInt16]
     /// Every configured offer (whatever its status), by id.
-    public var offers: [String: OfferInfo]
+    public private(set) var offers: [String: OfferInfo]
     /// Channels whose `impressionMode` is `explicit`: there only `impression` interactions are
     /// contacts; elsewhere the offers returned by a treatment decision are.
     public var explicitImpressionChannels: Set<String>
@@ -46,6 +50,8 @@ public struct ProjectionSettings: Sendable, Equatable {
             offers[o.id] = OfferInfo(category: o.category, holding: o.holding, revenueValue: o.revenueValue)
         }
         self.offers = offers
+        sortedOfferIds = offers.keys.sorted()
+        offerNumbers = Dictionary(uniqueKeysWithValues: sortedOfferIds.enumerated().map { ($1, UInt16($0)) })
         explicitImpressionChannels = config.explicitImpressionChannels
         let l = config.learning
         uplift = UpliftParameters(
@@ -70,8 +76,6 @@ public struct ProjectionSettings: Sendable, Equatable {
         return Int64(lookback + bucket) * Timestamp.millisecondsPerDay
     }
 
-    /// Offer ids in ascending order.
-    var sortedOfferIds: [String] { offers.keys.sorted() }
 
     /// A hash of everything that changes what the fold computes.
     public var fingerprint: UInt64 {

@@ -188,14 +188,14 @@ public struct ProjectionState: Sendable {
                 record.contacts.insert(Contact(eventId: d.eventId, offerId: offerId, channel: d.channel, at: d.occurredAt, kind: .decision))
             }
         }
-        let learned = offers.filter { settings.offers[$0] != nil }
+        let learned = offers.compactMap { id in settings.offerNumbers[id].map { (id, $0) } }
         guard !learned.isEmpty else { return }
         let x = d.features.map { settings.packing.pack(settings.encoder.encode($0)) }
-        for offerId in learned {
-            record.ledgers[offerId, default: Ledger()].insert(
+        for (offerId, offer) in learned {
+            record.ledgers.insert(
                 Exposure(
-                    decisionId: d.eventId, at: at, treated: treated, flowKey: d.decisionFlowKey, x: x,
-                    hasSnapshot: x != nil))
+                    decisionId: d.eventId, at: at, offer: offer, treated: treated, hasSnapshot: x != nil,
+                    flowKey: d.decisionFlowKey, x: x))
             pending.insert(PendingExposure(
                 windowEnd: at + settings.windowMillis, at: at, decisionId: d.eventId,
                 offerId: offerId, customerId: d.customerId))
@@ -222,13 +222,8 @@ public struct ProjectionState: Sendable {
                 record.contacts.insert(Contact(eventId: e.eventId, offerId: e.offerId, channel: e.channel, at: e.occurredAt, kind: .impression))
             }
         }
-        guard offer != nil, e.outcome == .conversion || e.outcome.isNegative else { return }
-        let mark = Mark(eventId: e.eventId, at: at)
-        if e.outcome == .conversion {
-            Ledger.insert(mark, into: &record.ledgers[e.offerId, default: Ledger()].conversions)
-        } else {
-            Ledger.insert(mark, into: &record.ledgers[e.offerId, default: Ledger()].negatives)
-        }
+        guard let number = settings.offerNumbers[e.offerId], e.outcome == .conversion || e.outcome.isNegative else { return }
+        record.ledgers.insert(Mark(eventId: e.eventId, at: at, offer: number, kind: e.outcome == .conversion ? .conversion : .negative))
         relabel(&record, offerId: e.offerId)
     }
 
@@ -238,7 +233,8 @@ public struct ProjectionState: Sendable {
     /// a late event changed.
     private mutating func relabel(_ record: inout CustomerRecord, offerId: String) {
         guard let clock = clockMillis,
-              let revisions = record.ledgers[offerId]?.relabel(windowMillis: settings.windowMillis, clockMillis: clock)
+              let number = settings.offerNumbers[offerId],
+              case let revisions = record.ledgers.relabel(number, windowMillis: settings.windowMillis, clockMillis: clock)
         else { return }
         for r in revisions {
             learners[offerId]?.revise(Example.Key(at: r.exposure.at, decisionId: r.exposure.decisionId), y: r.new)
@@ -250,11 +246,9 @@ public struct ProjectionState: Sendable {
     /// Re-encodes committed exposures without a feature snapshot at or after `since`: a late
     /// attribute change alters what their decisions saw.
     private mutating func reencode(_ record: inout CustomerRecord, since: Int64) {
-        for (offerId, ledger) in record.ledgers {
-            for e in ledger.exposures where !e.hasSnapshot && e.committed != nil && e.at >= since {
-                let x = features(of: record, asOf: e.at)
-                learners[offerId]?.revise(Example.Key(at: e.at, decisionId: e.decisionId), x: x)
-            }
+        for e in record.ledgers.exposures where !e.hasSnapshot && e.committed != nil && e.at >= since {
+            let x = features(of: record, asOf: e.at)
+            learners[settings.sortedOfferIds[Int(e.offer)]]?.revise(Example.Key(at: e.at, decisionId: e.decisionId), x: x)
         }
     }
 
@@ -272,8 +266,8 @@ public struct ProjectionState: Sendable {
             guard customers.contains(p.customerId) else { continue }
             var record = takeRecord(p.customerId)
             defer { customers[p.customerId] = record }
-            guard let (exposure, y) = record.ledgers[p.offerId]?.commit(
-                decisionId: p.decisionId, windowMillis: settings.windowMillis, clockMillis: clock)
+            guard let number = settings.offerNumbers[p.offerId], let (exposure, y) = record.ledgers.commit(
+                number, decisionId: p.decisionId, windowMillis: settings.windowMillis, clockMillis: clock)
             else { continue }
             if exposure.at >= exampleFloor {
                 let x = exposure.x ?? features(of: record, asOf: exposure.at)

@@ -9,7 +9,7 @@ enum SnapshotPayload {
         w.optional(s.clockMillis) { $0.i64($1) }
         w.optional(s.cutoffMillis) { $0.i64($1) }
         w.int(s.customers.count)
-        for id in s.customers.keys.sorted() { writeRecord(&w, s.record(id)!, s.attributeNames, s.settings.packing) }
+        for id in s.customers.keys.sorted() { writeRecord(&w, s.record(id)!, s.attributeNames, s.settings) }
         w.int(s.learners.count)
         for id in s.learners.keys.sorted() {
             w.string(id)
@@ -43,7 +43,7 @@ enum SnapshotPayload {
         var s = ProjectionState(settings: settings)
         s.clockMillis = try r.optional { r throws(SnapshotError) in try r.i64() }
         s.cutoffMillis = try r.optional { r throws(SnapshotError) in try r.i64() }
-        for record in try r.array({ r throws(SnapshotError) in try readRecord(&r, &s.attributeNames, settings.packing) }) {
+        for record in try r.array({ r throws(SnapshotError) in try readRecord(&r, &s.attributeNames, settings) }) {
             s.customers[record.customerId] = record
         }
         let learnerCount = try r.count()
@@ -75,7 +75,7 @@ enum SnapshotPayload {
 
     // MARK: - Customers
 
-    private static func writeRecord(_ w: inout ByteWriter, _ c: CustomerRecord, _ names: AttributeNames, _ packing: FeaturePacking) {
+    private static func writeRecord(_ w: inout ByteWriter, _ c: CustomerRecord, _ names: AttributeNames, _ settings: ProjectionSettings) {
         w.string(c.customerId)
         let current = c.attributes.current(names)
         w.int(current.count)
@@ -112,21 +112,22 @@ enum SnapshotPayload {
             w.i64(o.at.millisecondsSinceEpoch)
         }
         writeTimes(&w, c.seen)
-        w.int(c.ledgers.count)
-        for offer in c.ledgers.keys.sorted() {
-            let l = c.ledgers[offer]!
-            w.string(offer)
-            w.int(l.exposures.count)
-            for e in l.exposures {
+        let offers = c.ledgers.offers
+        w.int(offers.count)
+        for offer in offers {
+            w.string(settings.sortedOfferIds[Int(offer)])
+            let exposures = c.ledgers.exposures[c.ledgers.exposureRange(offer)]
+            w.int(exposures.count)
+            for e in exposures {
                 w.string(e.decisionId)
                 w.i64(e.at)
                 w.bool(e.treated)
                 w.string(e.flowKey)
-                w.optional(e.x) { $0.doubles(packing.unpack($1)) }
+                w.optional(e.x) { $0.doubles(settings.packing.unpack($1)) }
                 w.bool(e.hasSnapshot)
                 w.optional(e.committed) { $0.f64($1) }
             }
-            for marks in [l.conversions, l.negatives] {
+            for marks in [c.ledgers.marks(offer, .conversion), c.ledgers.marks(offer, .negative)] {
                 w.int(marks.count)
                 for m in marks {
                     w.string(m.eventId)
@@ -138,7 +139,7 @@ enum SnapshotPayload {
 
     /// A record; its current attributes are derived from the histories (the snapshot's copy of
     /// them is read past, and must agree).
-    private static func readRecord(_ r: inout ByteReader, _ names: inout AttributeNames, _ packing: FeaturePacking) throws(SnapshotError) -> CustomerRecord {
+    private static func readRecord(_ r: inout ByteReader, _ names: inout AttributeNames, _ settings: ProjectionSettings) throws(SnapshotError) -> CustomerRecord {
         var c = CustomerRecord(customerId: try r.string())
         var current: [String: AttributeValue] = [:]
         for _ in 0..<(try r.count()) { current[try r.string()] = try readValue(&r) }
@@ -160,23 +161,27 @@ enum SnapshotPayload {
                 at: Timestamp(millisecondsSinceEpoch: try r.i64()))
         })
         c.seen = try readTimes(&r)
+        var previous: UInt16?
         for _ in 0..<(try r.count()) {
-            let offer = try r.string()
-            var l = Ledger()
-            l.exposures = try r.array { r throws(SnapshotError) in
-                Exposure(
-                    decisionId: try r.string(), at: try r.i64(), treated: try r.bool(), flowKey: try r.string(),
-                    x: try r.optional { r throws(SnapshotError) in packing.pack(try r.doubles()) }, hasSnapshot: try r.bool(), committed: try r.optional { r throws(SnapshotError) in try r.f64() })
+            let id = try r.string()
+            guard let offer = settings.offerNumbers[id], previous.map({ $0 < offer }) ?? true else {
+                throw .malformed("ledger of \(id) (unknown or out of order)")
             }
-            l.conversions = try r.array(readMark)
-            l.negatives = try r.array(readMark)
-            c.ledgers[offer] = l
+            previous = offer
+            let exposures = try r.array { r throws(SnapshotError) in
+                let (decisionId, at, treated, flowKey) = (try r.string(), try r.i64(), try r.bool(), try r.string())
+                let x = try r.optional { r throws(SnapshotError) in settings.packing.pack(try r.doubles()) }
+                return Exposure(
+                    decisionId: decisionId, at: at, offer: offer, treated: treated, hasSnapshot: try r.bool(), flowKey: flowKey,
+                    x: x, committed: try r.optional { r throws(SnapshotError) in try r.f64() })
+            }
+            var marks: [Mark] = []
+            for kind in [Mark.Kind.conversion, .negative] {
+                marks += try r.array { r throws(SnapshotError) in Mark(eventId: try r.string(), at: try r.i64(), offer: offer, kind: kind) }
+            }
+            c.ledgers.restore(exposures: exposures, marks: marks)
         }
         return c
-    }
-
-    private static func readMark(_ r: inout ByteReader) throws(SnapshotError) -> Mark {
-        Mark(eventId: try r.string(), at: try r.i64())
     }
 
     private static func writeTimes(_ w: inout ByteWriter, _ times: [String: Int64]) {
