@@ -65,6 +65,12 @@ public struct ProjectionSettings: Sendable, Equatable {
         horizonDays = max(90, l.lookbackDays + attributionWindowDays, policyDays)
     }
 
+    /// `offerId` as the settings' own string when it is a configured offer: records keep that
+    /// one shared copy instead of one per event (an id longer than 15 bytes is a heap object).
+    func canonical(offerId: String) -> String {
+        offerNumbers[offerId].map { sortedOfferIds[Int($0)] } ?? offerId
+    }
+
     /// Attribution window in ms.
     var windowMillis: Int64 { Int64(attributionWindowDays) * Timestamp.millisecondsPerDay }
     /// Horizon in ms.

@@ -182,7 +182,7 @@ public struct ProjectionState: Sendable {
         guard record.seen[d.eventId] == nil else { return }
         record.seen[d.eventId] = at
         let treated = d.arm == .treatment
-        let offers = Self.unique(treated ? d.decisions.map(\.offerId) : d.candidates)
+        let offers = Self.unique(treated ? d.decisions.map(\.offerId) : d.candidates).map(settings.canonical(offerId:))
         if treated && keepsHistory(at: at) && !settings.explicitImpressionChannels.contains(d.channel) {
             for offerId in offers {
                 record.contacts.insert(Contact(eventId: d.eventId, offerId: offerId, channel: d.channel, at: d.occurredAt, kind: .decision))
@@ -205,7 +205,8 @@ public struct ProjectionState: Sendable {
 
     private mutating func applyInteraction(_ e: InteractionEvent) {
         let at = e.occurredAt.millisecondsSinceEpoch
-        let offer = settings.offers[e.offerId]
+        let offerId = settings.canonical(offerId: e.offerId)
+        let offer = settings.offers[offerId]
         let holding = e.outcome == .conversion ? offer?.holding : nil
         guard acceptsLearning(at: at) || holding != nil else { return }
         var record = takeRecord(e.customerId)
@@ -217,14 +218,14 @@ public struct ProjectionState: Sendable {
         guard acceptsLearning(at: at), record.seen[e.eventId] == nil else { return }
         record.seen[e.eventId] = at
         if keepsHistory(at: at) {
-            record.outcomes.insert(OutcomeRecord(eventId: e.eventId, offerId: e.offerId, channel: e.channel, outcome: e.outcome, at: e.occurredAt))
+            record.outcomes.insert(OutcomeRecord(eventId: e.eventId, offerId: offerId, channel: e.channel, outcome: e.outcome, at: e.occurredAt))
             if e.outcome == .impression && settings.explicitImpressionChannels.contains(e.channel) {
-                record.contacts.insert(Contact(eventId: e.eventId, offerId: e.offerId, channel: e.channel, at: e.occurredAt, kind: .impression))
+                record.contacts.insert(Contact(eventId: e.eventId, offerId: offerId, channel: e.channel, at: e.occurredAt, kind: .impression))
             }
         }
-        guard let number = settings.offerNumbers[e.offerId], e.outcome == .conversion || e.outcome.isNegative else { return }
+        guard let number = settings.offerNumbers[offerId], e.outcome == .conversion || e.outcome.isNegative else { return }
         record.ledgers.insert(Mark(eventId: e.eventId, at: at, offer: number, kind: e.outcome == .conversion ? .conversion : .negative))
-        relabel(&record, offerId: e.offerId)
+        relabel(&record, offerId: offerId)
     }
 
     // MARK: - Labels and learning

@@ -60,7 +60,7 @@ enum SnapshotPayload {
         }
         s.pending = PendingQueue(sorted: try r.array { r throws(SnapshotError) in
             PendingExposure(
-                windowEnd: try r.i64(), at: try r.i64(), decisionId: try r.string(), offerId: try r.string(),
+                windowEnd: try r.i64(), at: try r.i64(), decisionId: try r.string(), offerId: settings.canonical(offerId: try r.string()),
                 customerId: try r.string())
         })
         for _ in 0..<(try r.count()) {
@@ -151,13 +151,13 @@ enum SnapshotPayload {
         c.contacts = Timeline(try r.array { r throws(SnapshotError) in
             let (id, offer, channel, at) = (try r.string(), try r.string(), try r.string(), try r.i64())
             guard let kind = Contact.Kind(rawValue: try r.string()) else { throw .malformed("contact kind") }
-            return Contact(eventId: id, offerId: offer, channel: channel, at: Timestamp(millisecondsSinceEpoch: at), kind: kind)
+            return Contact(eventId: id, offerId: settings.canonical(offerId: offer), channel: channel, at: Timestamp(millisecondsSinceEpoch: at), kind: kind)
         })
         c.outcomes = Timeline(try r.array { r throws(SnapshotError) in
             let (id, offer, channel) = (try r.string(), try r.string(), try r.string())
             guard let outcome = Outcome(rawValue: try r.string()) else { throw .malformed("outcome") }
             return OutcomeRecord(
-                eventId: id, offerId: offer, channel: channel, outcome: outcome,
+                eventId: id, offerId: settings.canonical(offerId: offer), channel: channel, outcome: outcome,
                 at: Timestamp(millisecondsSinceEpoch: try r.i64()))
         })
         c.seen = try readTimes(&r)
