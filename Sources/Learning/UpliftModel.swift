@@ -56,6 +56,29 @@ public struct UpliftModel: Sendable, Codable, Equatable {
     /// Labelled exposures and conversions inside the lookback window.
     public var counts: ArmCounts { serving?.counts ?? ArmCounts() }
 
+    /// One labelled exposure, for `update(_:)`.
+    public struct LabelledExposure: Sendable {
+        /// The feature snapshot of the decision.
+        public var x: [Double]
+        /// Treatment (`true`) or control arm.
+        public var treated: Bool
+        /// The label, 1 converted / 0 not.
+        public var y: Double
+        /// The exposure's event time (the decision time), ms since the epoch.
+        public var atMillis: Int64
+        /// Example weight (1 normally).
+        public var weight: Double
+
+        /// Creates an exposure.
+        public init(x: [Double], treated: Bool, y: Double, atMillis: Int64, weight: Double = 1) {
+            self.x = x
+            self.treated = treated
+            self.y = y
+            self.atMillis = atMillis
+            self.weight = weight
+        }
+    }
+
     /// Learns from one labelled exposure of this offer.
     ///
     /// - Parameters:
@@ -67,14 +90,53 @@ public struct UpliftModel: Sendable, Codable, Equatable {
     ///
     /// Advances the clock to `atMillis` if later. An exposure older than the window is ignored.
     public mutating func update(x: [Double], treated: Bool, y: Double, atMillis: Int64, weight: Double = 1) {
-        guard y.isFinite, weight.isFinite, weight > 0 else { return }
-        advance(toMillis: atMillis)
+        update([LabelledExposure(x: x, treated: treated, y: y, atMillis: atMillis, weight: weight)])
+    }
+
+    /// Learns `exposures` in order: exactly what `update(x:treated:y:atMillis:weight:)` on each
+    /// in turn gives, bit for bit, but generation by generation over runs of exposures that
+    /// create or drop no generation, so one generation's learners stay in cache while they
+    /// learn a run (each exposure reaches a prefix of the generations, and a generation's
+    /// learners see the same exposures in the same order either way).
+    public mutating func update(_ exposures: [LabelledExposure]) {
+        var start = 0
+        while start < exposures.count {
+            // The first exposure of a run may move the generations; the rest of the run may not.
+            var reach = [prepare(exposures[start])]
+            var end = start + 1
+            while end < exposures.count, let above = reachWithoutChange(exposures[end]) {
+                reach.append(above)
+                end += 1
+            }
+            let outcome = exposures[start..<end].map { settings.outcomeFeatures.expand($0.x, inputDimension: inputDimension) }
+            let pseudo = exposures[start..<end].map { settings.pseudoOutcomeFeatures.expand($0.x, inputDimension: inputDimension) }
+            let warmup = parameters.pseudoOutcomeWarmup
+            for g in generations.indices {
+                for (k, e) in exposures[start..<end].enumerated() where reach[k] >= g {
+                    generations[g].learn(
+                        x: e.x, outcomePhi: outcome[k], pseudoPhi: pseudo[k],
+                        treated: e.treated, y: e.y, weight: e.weight, warmup: warmup)
+                }
+            }
+            start = end
+        }
+    }
+
+    /// Whether an exposure is learnable at all (others change nothing, not even the clock).
+    private static func valid(_ e: LabelledExposure) -> Bool { e.y.isFinite && e.weight.isFinite && e.weight > 0 }
+
+    /// Advances the clock to `e`, drops the generations it pushes out of the window and creates
+    /// the generation of its boundary if missing. - Returns: the index of the last generation
+    /// `e` reaches (it reaches `0...index`), or −1 if it reaches none.
+    private mutating func prepare(_ e: LabelledExposure) -> Int {
+        guard Self.valid(e) else { return -1 }
+        advance(toMillis: e.atMillis)
         let (lookback, bucket) = windowMillis
-        let windowStart = (clockMillis ?? atMillis) - lookback
-        let boundary = Self.floorDiv(atMillis, bucket) * bucket
+        let windowStart = (clockMillis ?? e.atMillis) - lookback
+        let boundary = Self.floorDiv(e.atMillis, bucket) * bucket
         // The exposure reaches the generations starting at or before it; if its own boundary is
         // before the window, no generation inside the window can see it.
-        guard boundary >= windowStart else { return }
+        guard boundary >= windowStart else { return -1 }
         let above = generations.firstIndex { $0.startMillis >= boundary } ?? generations.count
         if above == generations.count || generations[above].startMillis != boundary {
             let generation =
@@ -83,14 +145,27 @@ public struct UpliftModel: Sendable, Codable, Equatable {
                 : UpliftGeneration(startMillis: boundary, inputDimension: inputDimension, settings: settings)
             generations.insert(generation, at: above)
         }
-        let outcomePhi = settings.outcomeFeatures.expand(x, inputDimension: inputDimension)
-        let pseudoPhi = settings.pseudoOutcomeFeatures.expand(x, inputDimension: inputDimension)
-        let warmup = parameters.pseudoOutcomeWarmup
-        for i in 0...above {
-            generations[i].learn(
-                x: x, outcomePhi: outcomePhi, pseudoPhi: pseudoPhi,
-                treated: treated, y: y, weight: weight, warmup: warmup)
+        return above
+    }
+
+    /// What `prepare(e)` returns when it would neither drop nor create a generation (it then
+    /// only moves the clock, which it does); `nil` when it would.
+    private mutating func reachWithoutChange(_ e: LabelledExposure) -> Int? {
+        guard Self.valid(e) else { return -1 }
+        let now = max(clockMillis ?? e.atMillis, e.atMillis)
+        let (lookback, bucket) = windowMillis
+        let windowStart = now - lookback
+        if let first = generations.first, first.startMillis < windowStart { return nil }
+        let boundary = Self.floorDiv(e.atMillis, bucket) * bucket
+        var reach = -1
+        if boundary >= windowStart {
+            guard let above = generations.firstIndex(where: { $0.startMillis >= boundary }),
+                  generations[above].startMillis == boundary
+            else { return nil }
+            reach = above
         }
+        clockMillis = now
+        return reach
     }
 
     /// Moves the model clock forward to `millis` (no-op if not later) and drops the generations

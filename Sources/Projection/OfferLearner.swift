@@ -171,21 +171,30 @@ struct OfferLearner: Sendable {
         return learned - start
     }
 
-    /// Learns `examples[learned..<end]` into `target` (the model or the rebuild).
+    /// Learns `examples[learned..<end]` into `target` (the model or the rebuild), a day (at most
+    /// ``runLength`` examples) per `UpliftModel.update` call, taking each day's checkpoint first.
     private static func learn(
         _ examples: ChunkedArray<Example>, _ packing: FeaturePacking, upTo end: Int, learned: inout Int, checkpoints: inout [Checkpoint],
         into target: inout UpliftModel
     ) {
+        func newDay(_ i: Int) -> Bool { i == 0 || day(of: examples[i - 1].at) != day(of: examples[i].at) }
         while learned < end {
             let e = examples[learned]
-            let newDay = learned == 0 || day(of: examples[learned - 1].at) != day(of: e.at)
-            if newDay, checkpoints.last.map({ $0.key < e.key }) ?? true {
+            if newDay(learned), checkpoints.last.map({ $0.key < e.key }) ?? true {
                 appendCheckpoint(Checkpoint(key: e.key, model: target), to: &checkpoints)
             }
-            target.update(x: packing.unpack(e.x), treated: e.treated, y: e.y, atMillis: e.at)
-            learned += 1
+            var stop = learned + 1
+            while stop < end && stop - learned < runLength && !newDay(stop) { stop += 1 }
+            target.update((learned..<stop).map { i in
+                let e = examples[i]
+                return UpliftModel.LabelledExposure(x: packing.unpack(e.x), treated: e.treated, y: e.y, atMillis: e.at)
+            })
+            learned = stop
         }
     }
+
+    /// Most examples learned in one `UpliftModel.update` call.
+    static let runLength = 256
 
     /// Appends `checkpoint` (the newest) and drops, of those more than ``denseCheckpointDays``
     /// older, the ones not on a 7th day.
