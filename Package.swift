@@ -29,6 +29,7 @@ let package = Package(
             pkgConfig: "rdkafka",
             providers: [.apt(["librdkafka-dev"])]
         ),
+        .systemLibrary(name: "CMalloc"),
         .target(name: "BlockingThreads", swiftSettings: swiftSettings),
         .target(
             name: "KafkaClient",
@@ -107,7 +108,7 @@ let package = Package(
             name: "xsell-bench",
             dependencies: [
                 "Runtime", "Analytics", "Simulation", "XSellClient", "ConfigLoading",
-                "XSellCore", "Learning", "Projection", "DecisionFlow", "EventLog", "KafkaClient", "XSellTestSupport",
+                "XSellCore", "Learning", "Projection", "DecisionFlow", "EventLog", "KafkaClient", "XSellTestSupport", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,10 +1,11 @@
 import Analytics
 import ArgumentParser
+import CMalloc
 import ConfigLoading
 import EventLog
 import Foundation
 import Logging
-import Projection
+@_spi(Benchmarks) import Projection
 import Runtime
 import XSellCore
 
@@ -31,6 +32,7 @@ struct FoldBench: AsyncParsableCommand {
         }
         print("| events | customers | order | read + decode ev/s | replay ev/s | replay / read+decode | ns/event | peak RSS | RSS after | B/customer | digest | longest apply with a snapshot copy held | cold restart: state folded (learners settled) | snapshot + tail | snapshot write (size) |")
         print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        var breakdowns: [String] = []
         for size in sizes.split(separator: ",").compactMap({ Int($0) }) {
             for order in chosen {
                 let restart = !noRestart && order == .time
@@ -52,8 +54,28 @@ struct FoldBench: AsyncParsableCommand {
                     row += "— | — | — |"
                 }
                 print(row)
+                breakdowns.append("| \(r["records"] ?? "?") | \(order.rawValue) | " + Self.perCustomer(r["heapParts"] ?? "", customers: n("customers")))
             }
         }
+        print("")
+        print("Heap bytes per customer by part (glibc in-use bytes freed when the part is released, after the replay):")
+        print("")
+        print("| events | order | " + Self.partNames.joined(separator: " | ") + " | total |")
+        print("|---|---|" + String(repeating: "---|", count: Self.partNames.count + 1))
+        for line in breakdowns { print(line) }
+    }
+
+    static let partNames = ["seen ids", "ledgers", "contacts", "outcomes", "attributes", "customer map", "pending exposures", "request index", "learners"]
+
+    /// `part:bytes,…` as a table row of bytes per customer.
+    static func perCustomer(_ parts: String, customers: Double) -> String {
+        var bytes: [String: Double] = [:]
+        for item in parts.split(separator: ",") {
+            let kv = item.split(separator: ":")
+            if kv.count == 2 { bytes[String(kv[0])] = Double(kv[1]) }
+        }
+        let cells = partNames.map { String(format: "%.0f", (bytes[$0] ?? .nan) / customers) }
+        return cells.joined(separator: " | ") + String(format: " | %.0f |", bytes.values.reduce(0, +) / customers)
     }
 
     /// Runs this executable with `arguments` and parses its `key=value` output lines.
@@ -89,6 +111,8 @@ struct FoldRun: AsyncParsableCommand {
 
     func run() async throws {
         guard let order = BankStream.Order(rawValue: order) else { throw ValidationError("unknown order \(order)") }
+        // One malloc arena, so that mallinfo2 (xsell_heap_in_use reads the main arena) sees every thread's heap.
+        mallopt(M_ARENA_MAX, 1)
         let config = try ConfigLoader.load(path: config)
         let path = directory + "/xsell-bench-fold-\(UUID().uuidString.prefix(8))"
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -117,6 +141,8 @@ struct FoldRun: AsyncParsableCommand {
         report("snapshotStall", stall.longest)
         report("applyMedianCopyHeld", stall.median)
         report("applyMedian", stall.baseline)
+        let parts = replayed!.state.releaseMeasuringParts { Int(xsell_heap_in_use()) }
+        report("heapParts", parts.map { "\($0.part):\($0.bytes)" }.joined(separator: ","))
         replayed = nil
         if restart { try await measureRestart(config: config, stream: stream, log: path) }
     }
