@@ -116,12 +116,24 @@ enum Posix {
     }
 
     static func readWholeFile(_ path: String) -> [UInt8]? {
-        guard let fd = try? openFile(path, O_RDONLY) else { return nil }
-        defer { closeFile(fd) }
-        guard let size = try? fileSize(fd, path: path), size < 1 << 30 else { return nil }
+        try? WholeFile.read(path, maxSize: 1 << 30)
+    }
+}
+
+/// Whole-file reads for files that are not log records (snapshots, segment indexes).
+public enum WholeFile {
+    /// The bytes of the file at `path`, read straight into one array (no intermediate copy).
+    /// - Throws: `EventLogError.io` if it cannot be opened or read, or is larger than `maxSize`
+    ///   or changed size while it was read.
+    public static func read(_ path: String, maxSize: Int64 = .max) throws(EventLogError) -> [UInt8] {
+        let fd = try Posix.openFile(path, O_RDONLY)
+        defer { Posix.closeFile(fd) }
+        let size = try Posix.fileSize(fd, path: path)
+        guard size <= maxSize else { throw .io(operation: "read", path: path, errno: EFBIG) }
         var bytes = [UInt8](repeating: 0, count: Int(size))
-        let n = bytes.withUnsafeMutableBytes { try? readAt(fd, into: $0, at: 0, path: path) }
-        return n == Int(size) ? bytes : nil
+        let n = bytes.withUnsafeMutableBytes { buffer in Result { () throws(EventLogError) in try Posix.readAt(fd, into: buffer, at: 0, path: path) } }
+        guard try n.get() == Int(size) else { throw .io(operation: "read", path: path, errno: EIO) }
+        return bytes
     }
 }
 

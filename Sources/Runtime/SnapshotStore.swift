@@ -31,9 +31,9 @@ struct SnapshotStore: Sendable {
                     "ignoring snapshot \(path): it reflects \(position) records but the log holds \(logEnd); rebuilding from the log")
                 continue
             }
-            guard let bytes = FileManager.default.contents(atPath: path) else { continue }
             do {
-                let state = try ProjectionSnapshot.decode([UInt8](bytes), settings: fresh.settings)
+                // Read straight into one array: no Data, no second copy of a large snapshot.
+                let state = try ProjectionSnapshot.decode(try WholeFile.read(path), settings: fresh.settings)
                 return Restored(state: state, position: position)
             } catch {
                 logger.warning(
