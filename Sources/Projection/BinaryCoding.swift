@@ -1,28 +1,67 @@
-/// Little-endian byte writer of the snapshot format (doubles as IEEE-754 bit patterns, so they
-/// round-trip exactly; strings as length + UTF-8).
+/// Byte writer of the snapshot format: integers as zigzag LEB128 varints (a count or a length
+/// in one byte, a time in six), fixed-width fields as little-endian `u64`, doubles as their
+/// IEEE-754 bit patterns (so they round-trip exactly), strings as length + UTF-8.
 struct ByteWriter {
     private(set) var bytes: [UInt8] = []
+    /// Words written so far, by number (see `word(_:)`).
+    private var words: [String] = []
+    private var wordNumbers: [String: Int] = [:]
 
     mutating func u8(_ v: UInt8) { bytes.append(v) }
 
+    /// Eight little-endian bytes.
     mutating func u64(_ v: UInt64) {
         for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: v >> UInt64(shift))) }
     }
 
-    mutating func i64(_ v: Int64) { u64(UInt64(bitPattern: v)) }
+    /// Seven bits a byte, low first, the high bit set on every byte but the last.
+    mutating func varint(_ v: UInt64) {
+        var v = v
+        while v >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            v >>= 7
+        }
+        bytes.append(UInt8(v))
+    }
+
+    /// A zigzag varint: small magnitudes of either sign take few bytes.
+    mutating func i64(_ v: Int64) { varint(UInt64(bitPattern: (v << 1) ^ (v >> 63))) }
     mutating func int(_ v: Int) { i64(Int64(v)) }
     mutating func f64(_ v: Double) { u64(v.bitPattern) }
     mutating func bool(_ v: Bool) { u8(v ? 1 : 0) }
 
     mutating func string(_ s: String) {
-        let utf8 = Array(s.utf8)
-        int(utf8.count)
-        bytes.append(contentsOf: utf8)
+        var s = s
+        s.withUTF8 { utf8 in
+            int(utf8.count)
+            bytes.append(contentsOf: utf8)
+        }
     }
 
     mutating func blob(_ b: [UInt8]) {
         int(b.count)
         bytes.append(contentsOf: b)
+    }
+
+    /// Bytes as they are (no length).
+    mutating func raw(_ b: [UInt8]) { bytes.append(contentsOf: b) }
+
+    /// A string of a small vocabulary (attribute names, offers, channels, flows, kinds): its
+    /// number in this writer's table of words, numbered in first-use order (so the table is a
+    /// function of what is written). `withWordTable` puts the table in front.
+    mutating func word(_ s: String) {
+        if let n = wordNumbers[s] { return int(n) }
+        wordNumbers[s] = words.count
+        int(words.count)
+        words.append(s)
+    }
+
+    /// The table of words (count, then each string), then the bytes.
+    var withWordTable: [UInt8] {
+        var head = ByteWriter()
+        head.int(words.count)
+        for w in words { head.string(w) }
+        return head.bytes + bytes
     }
 
     mutating func doubles(_ xs: [Double]) {
@@ -41,6 +80,8 @@ struct ByteWriter {
 struct ByteReader {
     private let bytes: [UInt8]
     private(set) var offset: Int
+    /// The word table read by `readWordTable()`.
+    private(set) var words: [String] = []
 
     init(_ bytes: [UInt8], offset: Int = 0) {
         self.bytes = bytes
@@ -61,7 +102,23 @@ struct ByteReader {
         return v
     }
 
-    mutating func i64() throws(SnapshotError) -> Int64 { Int64(bitPattern: try u64()) }
+    mutating func varint() throws(SnapshotError) -> UInt64 {
+        var v: UInt64 = 0, shift: UInt64 = 0
+        while true {
+            let b = try u8()
+            guard shift < 64, shift < 63 || b <= 1 else { throw .malformed("varint too long at byte \(offset - 1)") }
+            v |= UInt64(b & 0x7F) << shift
+            if b < 0x80 { return v }
+            shift += 7
+        }
+    }
+
+    mutating func i64() throws(SnapshotError) -> Int64 {
+        let z = try varint()
+        return Int64(bitPattern: z >> 1) ^ -Int64(bitPattern: z & 1)
+    }
+
+    mutating func int() throws(SnapshotError) -> Int { Int(try i64()) }
     mutating func f64() throws(SnapshotError) -> Double { Double(bitPattern: try u64()) }
 
     mutating func bool() throws(SnapshotError) -> Bool {
@@ -74,8 +131,9 @@ struct ByteReader {
 
     /// A non-negative count that fits in the remaining bytes (each element takes at least one).
     mutating func count() throws(SnapshotError) -> Int {
+        let start = offset
         let n = try i64()
-        guard n >= 0, n <= Int64(bytes.count - offset) else { throw .malformed("invalid count \(n) at byte \(offset - 8)") }
+        guard n >= 0, n <= Int64(bytes.count - offset) else { throw .malformed("invalid count \(n) at byte \(start)") }
         return Int(n)
     }
 
@@ -92,6 +150,22 @@ struct ByteReader {
     }
 
     mutating func blob() throws(SnapshotError) -> [UInt8] { Array(try raw(try count())) }
+
+    /// Reads the table of words a `ByteWriter.withWordTable` starts with.
+    mutating func readWordTable() throws(SnapshotError) {
+        words = try array { r throws(SnapshotError) in try r.string() }
+    }
+
+    /// The number of a word (an index into `words`).
+    mutating func wordNumber() throws(SnapshotError) -> Int {
+        let start = offset
+        let n = try int()
+        guard n >= 0, n < words.count else { throw .malformed("word \(n) of \(words.count) at byte \(start)") }
+        return n
+    }
+
+    /// A word (see `ByteWriter.word(_:)`).
+    mutating func word() throws(SnapshotError) -> String { words[try wordNumber()] }
 
     mutating func doubles() throws(SnapshotError) -> [Double] {
         let n = try count()

@@ -44,6 +44,22 @@ public struct FNV1a64: Sendable, Equatable {
         value = h
     }
 
+    /// Mixes in `bytes` a 64-bit little-endian word at a time (the last `count % 8` bytes one by
+    /// one, as `combine(bytes:)`): each word is xor-ed in, multiplied by the prime and its high
+    /// half folded into the low. Not FNV-1a of the bytes, but as deterministic and about 8×
+    /// faster: the checksum and digest of large snapshots.
+    public mutating func combine(words bytes: UnsafeRawBufferPointer) {
+        var h = value
+        let words = bytes.count / 8
+        for i in 0..<words {
+            h ^= UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self))
+            h = h &* Self.prime
+            h ^= h >> 32
+        }
+        value = h
+        combine(bytes: UnsafeRawBufferPointer(rebasing: bytes[(words * 8)...]))
+    }
+
     /// The FNV-1a 64 hash of `bytes`.
     public static func hash(_ bytes: some Sequence<UInt8>) -> UInt64 {
         var h = FNV1a64()

@@ -84,7 +84,8 @@ struct FeaturePacking: Sendable, Equatable, Hashable {
         }
     }
 
-    /// The vector `p` was packed from.
+    /// The vector `p` was packed from. Total: words missing from a damaged `p` read as 0 and a
+    /// bucket number past its group as none (`isConsistent` tells such a `p` apart).
     func unpack(_ p: PackedFeatures) -> [Double] {
         let words: [UInt64]
         switch p.storage {
@@ -94,8 +95,9 @@ struct FeaturePacking: Sendable, Equatable, Hashable {
         }
         var x = [Double](repeating: 0, count: dimension)
         var next = 0
+        func word() -> UInt64 { next < words.count ? words[next] : 0 }
         for j in numeric {
-            x[j] = Double(bitPattern: words[next])
+            x[j] = Double(bitPattern: word())
             next += 1
         }
         var used = 0
@@ -104,15 +106,19 @@ struct FeaturePacking: Sendable, Equatable, Hashable {
                 next += 1
                 used = 0
             }
-            let value = (words[next] >> UInt64(used)) & ((1 << UInt64(width)) - 1)
+            let value = (word() >> UInt64(used)) & ((1 << UInt64(width)) - 1)
             used += width
             return value
         }
         for j in flags where take(1) == 1 { x[j] = 1 }
         for group in categories {
             let set = Int(take(Self.bits(group)))
-            if set > 0 { x[group.lowerBound + set - 1] = 1 }
+            if set > 0 && set <= group.count { x[group.lowerBound + set - 1] = 1 }
         }
         return x
     }
+
+    /// Whether `p` is what `pack` gives for the vector it unpacks to (a snapshot's packed
+    /// vectors are checked with it).
+    func isConsistent(_ p: PackedFeatures) -> Bool { pack(unpack(p)) == p }
 }
