@@ -102,15 +102,6 @@ struct AttributeHistory: Sendable, Equatable {
         return out
     }
 
-    /// The values by name as of event time `at` (what a decision at `at` saw).
-    func values(asOf at: Int64, _ names: AttributeNames) -> [String: AttributeValue] {
-        var out: [String: AttributeValue] = [:]
-        forEachAttribute { name, values in
-            if let v = values.last(where: { $0.at <= at })?.value, v != .null { out[names[name]] = v }
-        }
-        return out
-    }
-
     /// Whether `prune(keepFrom:)` would drop anything.
     func needsPruning(keepFrom: Int64) -> Bool {
         var needed = false

@@ -55,8 +55,6 @@ struct Ledgers: Sendable, Equatable {
     private(set) var exposures: [Exposure] = []
     private(set) var marks: [Mark] = []
 
-    var isEmpty: Bool { exposures.isEmpty && marks.isEmpty }
-
     /// The offers with any entry, ascending.
     var offers: [UInt16] {
         var out: [UInt16] = []
