@@ -63,12 +63,37 @@ struct OfferLearner: Sendable {
         self.packing = packing
     }
 
-    /// A learner restored from a snapshot: a settled model and its examples in key order.
-    init(model: UpliftModel, packing: FeaturePacking, sortedExamples: [Example]) {
+    /// How far learning has got: what a snapshot keeps besides the model and the stored
+    /// examples, so that writing one does not have to learn first (a settled learner's progress
+    /// is `settled(examples.count)`).
+    struct Progress: Sendable, Equatable {
+        /// The rebuild in progress, if any.
+        var rebuild: UpliftModel?
+        /// How many leading stored examples the model being learned has learned.
+        var learned: Int
+        /// Examples committed out of order since the last rebuild started, in key order.
+        var late: [Example]
+        /// The smallest key a late change touched since the last rebuild started.
+        var dirtyFrom: Example.Key?
+
+        static func settled(_ count: Int) -> Progress { Progress(rebuild: nil, learned: count, late: [], dirtyFrom: nil) }
+    }
+
+    /// This learner's progress.
+    var progress: Progress {
+        Progress(rebuild: rebuild, learned: learned, late: late.values.sorted { $0.key < $1.key }, dirtyFrom: dirtyFrom)
+    }
+
+    /// A learner restored from a snapshot: its model, its examples in key order and its
+    /// progress. It has no checkpoints: a rebuild it starts learns from the first example.
+    init(model: UpliftModel, packing: FeaturePacking, sortedExamples: [Example], progress: Progress) {
         self.model = model
         self.packing = packing
         self.examples = ChunkedArray(sortedExamples)
-        self.learned = sortedExamples.count
+        self.rebuild = progress.rebuild
+        self.learned = progress.learned
+        self.late = Dictionary(progress.late.map { ($0.decisionId, $0) }, uniquingKeysWith: { a, _ in a })
+        self.dirtyFrom = progress.dirtyFrom
     }
 
     /// Whether `model` no longer satisfies the invariant (examples not learned yet, or a rebuild due).
@@ -78,9 +103,6 @@ struct OfferLearner: Sendable {
     var unlearned: Int {
         rebuild == nil && dirtyFrom != nil ? examples.count + late.count : examples.count - learned + late.count
     }
-
-    /// Every stored example in key order (after `settle`; a stale learner lists late ones last).
-    var allExamples: [Example] { Array(examples) + late.values.sorted { $0.key < $1.key } }
 
     mutating func commit(_ e: Example) {
         if let last = examples.last, !(last.key < e.key) {

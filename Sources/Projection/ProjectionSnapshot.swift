@@ -33,26 +33,27 @@ public enum SnapshotError: Error, Equatable, CustomStringConvertible {
 /// `nextPosition` (u64) — the log position the snapshot reflects —, payload length (u64), the
 /// payload, then a checksum of everything before it (`FNV1a64.combine(words:)`). The payload is
 /// canonical: maps in sorted key order, words numbered in first-use order, doubles as bit
-/// patterns, learners settled; so equal states give equal bytes and `stateDigest` is a hash of
-/// it. Format 4 (integers as varints, a word table, packed feature vectors, the word checksum)
-/// is about half the size of format 3 and reads several times faster.
+/// patterns, learners as they are with their progress; so equal states give equal bytes and
+/// `stateDigest` is a hash of the settled state's payload. Format 4 (integers as varints, a word
+/// table, packed feature vectors, the word checksum) is about half the size of format 3 and reads
+/// several times faster; format 5 writes learners unsettled (a rebuild in progress, how many
+/// examples are learned, the late ones, where the next rebuild starts), so writing one never learns.
 public enum ProjectionSnapshot {
     /// The format version this build writes and reads.
-    public static let formatVersion: UInt16 = 4
+    public static let formatVersion: UInt16 = 5
     static let magic: [UInt8] = Array("XSPJ".utf8)
     static let headerSize = 4 + 2 + 8 + 8 + 8
 
-    /// The snapshot bytes of `state` (settled first; `state` itself is not changed).
+    /// The snapshot bytes of `state` as it is: learners are written with their progress, not
+    /// settled first, so writing a snapshot never learns (a restored state learns what is left).
     public static func encode(_ state: ProjectionState) -> [UInt8] {
-        var settled = state
-        settled.settle()
-        let payload = SnapshotPayload.write(settled)
+        let payload = SnapshotPayload.write(state)
         var w = ByteWriter()
         for b in magic { w.u8(b) }
         w.u8(UInt8(truncatingIfNeeded: formatVersion))
         w.u8(UInt8(truncatingIfNeeded: formatVersion >> 8))
-        w.u64(settled.settings.fingerprint)
-        w.u64(settled.nextPosition)
+        w.u64(state.settings.fingerprint)
+        w.u64(state.nextPosition)
         w.u64(UInt64(payload.count))
         w.raw(payload)
         var bytes = w.bytes

@@ -2,7 +2,7 @@ import Foundation
 import Learning
 import XSellCore
 
-/// The canonical serialisation of a `ProjectionState` (the snapshot payload, format 4): a table
+/// The canonical serialisation of a `ProjectionState` (the snapshot payload, format 5): a table
 /// of the words it uses (attribute names, offers, channels, flows, kinds, string values), then
 /// the clock, the customers in key order (SnapshotRecords.swift), the learners, the experiment
 /// counts, the pending exposures and the request index. Integers are varints, feature vectors
@@ -89,13 +89,52 @@ enum SnapshotPayload {
         decoding: JSONDecoder.NonConformingFloatDecodingStrategy.convertFromString(
             positiveInfinity: "+inf", negativeInfinity: "-inf", nan: "nan"))
 
+    /// A learner as it is (not settled first: writing a snapshot never learns): its model, its
+    /// stored examples and its progress (`OfferLearner.Progress`).
     private static func writeLearner(_ w: inout ByteWriter, _ l: OfferLearner) {
+        writeModel(&w, l.model)
+        writeExamples(&w, Array(l.examples))
+        let progress = l.progress
+        w.optional(progress.rebuild) { writeModel(&$0, $1) }
+        w.int(progress.learned)
+        writeExamples(&w, progress.late)
+        w.optional(progress.dirtyFrom) {
+            $0.i64($1.at)
+            $0.string($1.decisionId)
+        }
+    }
+
+    private static func readLearner(_ r: inout ByteReader, packing: FeaturePacking) throws(SnapshotError) -> OfferLearner {
+        let model = try readModel(&r, packing)
+        let examples = try readExamples(&r, packing)
+        let rebuild = try r.optional { r throws(SnapshotError) in try readModel(&r, packing) }
+        let learned = try r.count()
+        guard learned <= examples.count else { throw .malformed("\(learned) examples learned of \(examples.count)") }
+        let late = try readExamples(&r, packing)
+        let dirtyFrom = try r.optional { r throws(SnapshotError) in Example.Key(at: try r.i64(), decisionId: try r.string()) }
+        let progress = OfferLearner.Progress(rebuild: rebuild, learned: learned, late: late, dirtyFrom: dirtyFrom)
+        return OfferLearner(model: model, packing: packing, sortedExamples: examples, progress: progress)
+    }
+
+    private static func writeModel(_ w: inout ByteWriter, _ model: UpliftModel) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = floatStrategy.encoding
         // Numbers, strings and enums only: encoding cannot fail; an empty blob would be rejected on load.
-        w.blob(Array((try? encoder.encode(l.model)) ?? Data()))
-        let examples = l.allExamples
+        w.blob(Array((try? encoder.encode(model)) ?? Data()))
+    }
+
+    private static func readModel(_ r: inout ByteReader, _ packing: FeaturePacking) throws(SnapshotError) -> UpliftModel {
+        let blob = try r.blob()
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = floatStrategy.decoding
+        guard let model = try? decoder.decode(UpliftModel.self, from: Data(blob)) else { throw .malformed("uplift model") }
+        guard model.inputDimension == packing.dimension else { throw .malformed("model dimension \(model.inputDimension)") }
+        return model
+    }
+
+    /// Examples in key order.
+    private static func writeExamples(_ w: inout ByteWriter, _ examples: [Example]) {
         w.int(examples.count)
         for e in examples {
             w.string(e.decisionId)
@@ -106,16 +145,11 @@ enum SnapshotPayload {
         }
     }
 
-    private static func readLearner(_ r: inout ByteReader, packing: FeaturePacking) throws(SnapshotError) -> OfferLearner {
-        let blob = try r.blob()
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = floatStrategy.decoding
-        guard let model = try? decoder.decode(UpliftModel.self, from: Data(blob)) else { throw .malformed("uplift model") }
-        guard model.inputDimension == packing.dimension else { throw .malformed("model dimension \(model.inputDimension)") }
+    private static func readExamples(_ r: inout ByteReader, _ packing: FeaturePacking) throws(SnapshotError) -> [Example] {
         let examples = try r.array { r throws(SnapshotError) in
             Example(decisionId: try r.string(), at: try r.i64(), x: try readPacked(&r, packing), treated: try r.bool(), y: try r.f64())
         }
         guard zip(examples, examples.dropFirst()).allSatisfy({ $0.key < $1.key }) else { throw .malformed("examples out of order") }
-        return OfferLearner(model: model, packing: packing, sortedExamples: examples)
+        return examples
     }
 }

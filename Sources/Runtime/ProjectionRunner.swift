@@ -78,6 +78,7 @@ public final class ProjectionRunner: Service, Sendable {
 
     private func restoreAndCatchUp() async throws {
         let fresh = state.withLock { $0 }
+        let started = ContinuousClock.now
         // Finding the log's end and reading a snapshot are disk work: on the runner's disk thread.
         let restoredSnapshot = try await disk.run { [snapshots, reader, logger] in
             snapshots.load(matching: fresh, logEnd: try reader.endPosition(), logger: logger)
@@ -88,7 +89,8 @@ public final class ProjectionRunner: Service, Sendable {
                 $0.applied = restored.position
                 $0.snapshot = (.now, restored.position)
             }
-            logger.info("projection restored from snapshot at position \(restored.position)")
+            let seconds = (ContinuousClock.now - started) / .milliseconds(1) / 1000
+            logger.info("projection restored from snapshot at position \(restored.position) in \(seconds) s")
         }
         while try await applyNextBatch() > 0 {}
         progress.withLock { $0.restored = true }

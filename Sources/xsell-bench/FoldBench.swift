@@ -48,8 +48,8 @@ struct FoldBench: AsyncParsableCommand {
                 row += "\(r["digest"] ?? "?") | " + String(format: "%.2f ms (median %.1f µs; alone %.1f µs) | ", n("snapshotStall") * 1e3, n("applyMedianCopyHeld") * 1e6, n("applyMedian") * 1e6)
                 if restart {
                     row += String(
-                        format: "%.2f s (settled %.2f s) | %.2f s (settled %.2f s) | %.2f s (%.0f MB) |", n("cold"), n("coldSettled"),
-                        n("warm"), n("warmSettled"), n("snapshotWrite"), n("snapshotBytes") / 1e6)
+                        format: "%.2f s (settled %.2f s) | %.2f s (snapshot load %.2f s; settled %.2f s) | %.2f s (%.0f MB) |", n("cold"),
+                        n("coldSettled"), n("warm"), n("snapshotLoad"), n("warmSettled"), n("snapshotWrite"), n("snapshotBytes") / 1e6)
                 } else {
                     row += "— | — | — |"
                 }
@@ -190,6 +190,13 @@ struct FoldRun: AsyncParsableCommand {
             $0 + ((try? FileManager.default.attributesOfItem(atPath: snapshots + "/" + $1)[.size] as? Int) ?? 0)
         }
         report("snapshotBytes", bytes ?? 0)
+        // The snapshot's share of a warm restart: reading and decoding the file alone.
+        if let name = try FileManager.default.contentsOfDirectory(atPath: snapshots).first(where: { $0.hasSuffix(".snapshot") }) {
+            let t = clock.now
+            let state = try ProjectionSnapshot.decode(try WholeFile.read(snapshots + "/" + name), settings: ProjectionSettings(config: config))
+            report("snapshotLoad", (clock.now - t).benchSeconds)
+            withExtendedLifetime(state) {}
+        }
         let tail = stream.tail(fraction: 0.1)
         _ = try Self.write(tail, order: .time, to: log, profiles: false)
         for (key, directory) in [("cold", log + "-none"), ("warm", snapshots)] {
