@@ -172,8 +172,8 @@ struct FoldRun: AsyncParsableCommand {
         return (held.last ?? 0, median(held), median(alone))
     }
 
-    /// Cold restart vs snapshot + tail: a snapshot of the whole log is written, a tail of 10%
-    /// more events (the days after) is appended, and both restarts fold the same log.
+    /// Cold restart vs snapshot + tail: a snapshot of the whole log, settled, is written, a tail
+    /// of 10% more events (the days after) is appended, and both restarts fold the same log.
     private func measureRestart(config: XSellConfig, stream: BankStream, log: String) async throws {
         let logger = Logger.bench(level: .error)
         let clock = ContinuousClock()
@@ -182,6 +182,9 @@ struct FoldRun: AsyncParsableCommand {
         do {
             let runner = ProjectionRunner(config: config, reader: EventLogReader(directory: log), snapshotDirectory: snapshots, logger: logger)
             try await runner.restore()
+            // A node that has caught up: its learners are settled when it writes the snapshot
+            // (a snapshot does not learn: one written before that would leave the learning to the restart).
+            await runner.learnUntilSettled()
             let t = clock.now
             try await runner.writeSnapshot()
             report("snapshotWrite", (clock.now - t).benchSeconds)
