@@ -64,8 +64,7 @@ struct OfferLearner: Sendable {
     }
 
     /// How far learning has got: what a snapshot keeps besides the model and the stored
-    /// examples, so that writing one does not have to learn first (a settled learner's progress
-    /// is `settled(examples.count)`).
+    /// examples, so that writing one does not have to learn first.
     struct Progress: Sendable, Equatable {
         /// The rebuild in progress, if any.
         var rebuild: UpliftModel?
@@ -75,8 +74,6 @@ struct OfferLearner: Sendable {
         var late: [Example]
         /// The smallest key a late change touched since the last rebuild started.
         var dirtyFrom: Example.Key?
-
-        static func settled(_ count: Int) -> Progress { Progress(rebuild: nil, learned: count, late: [], dirtyFrom: nil) }
     }
 
     /// This learner's progress.

@@ -89,7 +89,7 @@ public final class ProjectionRunner: Service, Sendable {
                 $0.applied = restored.position
                 $0.snapshot = (.now, restored.position)
             }
-            let seconds = (ContinuousClock.now - started) / .milliseconds(1) / 1000
+            let seconds = Double((ContinuousClock.now - started).wholeMilliseconds) / 1000
             logger.info("projection restored from snapshot at position \(restored.position) in \(seconds) s")
         }
         while try await applyNextBatch() > 0 {}

@@ -189,12 +189,12 @@ struct FoldRun: AsyncParsableCommand {
             try await runner.writeSnapshot()
             report("snapshotWrite", (clock.now - t).benchSeconds)
         }
-        let bytes = (try? FileManager.default.contentsOfDirectory(atPath: snapshots))?.reduce(0) {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: snapshots)) ?? []
+        report("snapshotBytes", files.reduce(0) {
             $0 + ((try? FileManager.default.attributesOfItem(atPath: snapshots + "/" + $1)[.size] as? Int) ?? 0)
-        }
-        report("snapshotBytes", bytes ?? 0)
+        })
         // The snapshot's share of a warm restart: reading and decoding the file alone.
-        if let name = try FileManager.default.contentsOfDirectory(atPath: snapshots).first(where: { $0.hasSuffix(".snapshot") }) {
+        if let name = files.first(where: { $0.hasSuffix(".snapshot") }) {
             let t = clock.now
             let state = try ProjectionSnapshot.decode(try WholeFile.read(snapshots + "/" + name), settings: ProjectionSettings(config: config))
             report("snapshotLoad", (clock.now - t).benchSeconds)
